@@ -1,0 +1,80 @@
+# attest_tpm2_primary: certify TPM primary keys against an attested signing EK.
+PREFIX   ?= /usr
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DRACUTDIR ?= $(PREFIX)/lib/dracut/modules.d
+ITDIR    ?= $(PREFIX)/share/initramfs-tools
+SYSCONFDIR ?= /etc
+BUILD    ?= build
+CC       ?= cc
+VERSION  := 0.1.0
+
+CFLAGS   ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
+LIBS     := $(shell pkg-config --libs tss2-esys tss2-sys tss2-mu tss2-rc tss2-tcti-device tss2-tcti-swtpm tss2-tcti-mssim libcrypto 2>/dev/null)
+
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+SRCS     := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+PROG     := $(BUILD)/attest_tpm2_primary
+STATIC   := $(BUILD)/static/attest_tpm2_primary
+
+# Which binary the integration and boot suites exercise: the static one is the product.
+TEST_BIN ?= $(PROG)
+
+.PHONY: all static deps check check-unit check-integration check-boot check-static demo bench fuzz install clean distclean lint
+
+all: $(PROG)
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(PROG): $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/libattest.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+static:
+	sh static/build.sh $(BUILD)/static
+
+deps:
+	sh tests/lib/ensure-packages.sh
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libattest.a
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARNINGS) -Wno-missing-prototypes $(CPPFLAGS) -Isrc $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libattest.a $(LIBS) -lcmocka
+
+check: deps
+	$(MAKE) $(PROG) $(UNIT_TESTS)
+	$(if $(filter $(STATIC),$(TEST_BIN)),$(MAKE) static)
+	sh tests/run.sh --build $(BUILD) --bin $(TEST_BIN)
+
+check-boot: deps static
+	sh tests/boot/run.sh $(STATIC)
+
+demo: deps $(PROG)
+	sh tests/demo.sh $(PROG)
+
+bench: deps $(PROG)
+	sh tests/bench.sh $(PROG)
+
+install: $(PROG)
+	install -D -m 0755 $(if $(wildcard $(STATIC)),$(STATIC),$(PROG)) $(DESTDIR)$(BINDIR)/attest_tpm2_primary
+	install -D -m 0644 attest_tpm2_primary.1 $(DESTDIR)$(MANDIR)/man1/attest_tpm2_primary.1
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	sh static/build.sh --drop-cache

@@ -1,0 +1,147 @@
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "attest.h"
+#include "credential.h"
+#include "primary.h"
+#include "pubkey.h"
+
+/* Each candidate costs a CreatePrimary (seconds for RSA): try only fitting ones. */
+static int find_ek(struct tpm *tpm, EVP_PKEY *cert_key, const struct ek_template **used,
+		   ESYS_TR *ek, TPM2B_PUBLIC *tmpl_out, struct failure *f)
+{
+	TPM2B_PUBLIC *pub = NULL;
+	EVP_PKEY *key = NULL;
+	size_t i;
+	int ret, tried = 0;
+
+	for (i = 0; i < ek_template_count; i++) {
+		const struct ek_template *t = &ek_templates[i];
+
+		if (!ek_template_fits(t, cert_key))
+			continue;
+		tried++;
+		ek_template_public(t, tmpl_out);
+		ret = primary_create(tpm, ESYS_TR_RH_ENDORSEMENT, tmpl_out, ek, &pub, f);
+		if (ret)
+			return ret;
+		ret = pubkey_from_tpm(&pub->publicArea, &key, f);
+		Esys_Free(pub);
+		pub = NULL;
+		if (ret) {
+			primary_flush(tpm, ek);
+			return ret;
+		}
+		/* The whole key: modulus and exponent, or both coordinates. */
+		if (EVP_PKEY_eq(key, cert_key) == 1) {
+			EVP_PKEY_free(key);
+			*used = t;
+			return STATUS_OK;
+		}
+		EVP_PKEY_free(key);
+		key = NULL;
+		primary_flush(tpm, ek);
+	}
+	if (!tried)
+		return fail(f, STATUS_VERIFY, "the EK certificate's key type matches no "
+			    "supported EK template");
+	return fail(f, STATUS_VERIFY, "the EK certificate's key is not this TPM's EK "
+		    "under any matching template");
+}
+
+static int satisfy_policy(struct tpm *tpm, const struct ek_template *t,
+			  ESYS_TR session, struct failure *f)
+{
+	TPM2B_NONCE empty_nonce = { 0 };
+	TPM2B_DIGEST empty_digest = { 0 };
+	TPML_DIGEST branches = { .count = 2 };
+	TPM2B_TIMEOUT *timeout = NULL;
+	TPMT_TK_AUTH *ticket = NULL;
+	TSS2_RC rc;
+
+	rc = Esys_PolicySecret(tpm->esys, ESYS_TR_RH_ENDORSEMENT, session,
+			       ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+			       &empty_nonce, &empty_digest, &empty_nonce, 0,
+			       &timeout, &ticket);
+	Esys_Free(timeout);
+	Esys_Free(ticket);
+	if (rc)
+		return fail_tss(f, "PolicySecret", rc);
+	if (!t->high)
+		return STATUS_OK;
+	/* PolicyB is PolicyOR(A, C); PolicySecret just gave us branch A. */
+	ek_template_or_branches(t, &branches.digests[0], &branches.digests[1]);
+	rc = Esys_PolicyOR(tpm->esys, session, ESYS_TR_NONE, ESYS_TR_NONE,
+			   ESYS_TR_NONE, &branches);
+	if (rc)
+		return fail_tss(f, "PolicyOR", rc);
+	return STATUS_OK;
+}
+
+int attest_signing_ek(struct tpm *tpm, const struct signing_ek *sek,
+		      EVP_PKEY *cert_key, const struct ek_template **used,
+		      struct failure *f)
+{
+	TPMT_SYM_DEF no_sym = { .algorithm = TPM2_ALG_NULL };
+	ESYS_TR ek = ESYS_TR_NONE, session = ESYS_TR_NONE;
+	TPM2B_PUBLIC tmpl;
+	TPM2B_DIGEST challenge = { .size = 32 };
+	TPM2B_DIGEST *answer = NULL;
+	TPM2B_ID_OBJECT blob;
+	TPM2B_ENCRYPTED_SECRET seed;
+	TSS2_RC rc;
+	int ret;
+
+	ret = find_ek(tpm, cert_key, used, &ek, &tmpl, f);
+	if (ret)
+		goto out;
+	if (RAND_bytes(challenge.buffer, challenge.size) != 1) {
+		ret = fail(f, STATUS_VERIFY, "random number generator failed");
+		goto out;
+	}
+	ret = credential_make(cert_key, &tmpl.publicArea, &sek->name, &challenge,
+			      &blob, &seed, f);
+	if (ret)
+		goto out;
+	rc = Esys_StartAuthSession(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+				   ESYS_TR_NONE, ESYS_TR_NONE, NULL, TPM2_SE_POLICY,
+				   &no_sym, tmpl.publicArea.nameAlg, &session);
+	if (rc) {
+		ret = fail_tss(f, "StartAuthSession", rc);
+		goto out;
+	}
+	/* Let ActivateCredential end the session: saves a FlushContext. */
+	rc = Esys_TRSess_SetAttributes(tpm->esys, session, 0,
+				       TPMA_SESSION_CONTINUESESSION);
+	if (rc) {
+		ret = fail_tss(f, "setting session attributes", rc);
+		goto out;
+	}
+	ret = satisfy_policy(tpm, *used, session, f);
+	if (ret)
+		goto out;
+	rc = Esys_ActivateCredential(tpm->esys, sek->handle, ek, ESYS_TR_PASSWORD,
+				     session, ESYS_TR_NONE, &blob, &seed, &answer);
+	if (rc) {
+		ret = fail_tss(f, "ActivateCredential", rc);
+		goto out;
+	}
+	session = ESYS_TR_NONE;
+	if (answer->size != challenge.size ||
+	    CRYPTO_memcmp(answer->buffer, challenge.buffer, challenge.size)) {
+		ret = fail(f, STATUS_VERIFY, "the TPM could not recover the credential: "
+			   "the signing EK and the certified EK are not in the same TPM");
+		goto out;
+	}
+	ret = STATUS_OK;
+out:
+	if (answer)
+		OPENSSL_cleanse(answer->buffer, answer->size);
+	Esys_Free(answer);
+	OPENSSL_cleanse(challenge.buffer, sizeof(challenge.buffer));
+	primary_flush(tpm, &session);
+	primary_flush(tpm, &ek);
+	return ret;
+}

@@ -1,0 +1,60 @@
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "attest_check.h"
+#include "certify.h"
+#include "name.h"
+#include "primary.h"
+#include "templates.h"
+
+int certify_hierarchy(struct tpm *tpm, const struct signing_ek *ek,
+		      const struct hierarchy *h, const TPM2B_NAME *expected,
+		      struct certified *out, struct failure *f)
+{
+	TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
+	TPM2B_ATTEST *attest = NULL;
+	TPMT_SIGNATURE *sig = NULL;
+	TPM2B_PUBLIC tmpl, *pub = NULL;
+	ESYS_TR key = ESYS_TR_NONE;
+	TPM2B_NAME qname;
+	TPM2B_DATA nonce = { .size = 32 };
+	struct certify_expect want = { &nonce, &ek->qname, &out->name, &qname };
+	TSS2_RC rc;
+	int ret;
+
+	template_storage(&tmpl);
+	ret = primary_create(tpm, h->esys, &tmpl, &key, &pub, f);
+	if (ret)
+		goto out;
+	if (name_of_public(&pub->publicArea, &out->name) ||
+	    name_qualified(h->handle, &out->name, &qname)) {
+		ret = fail(f, STATUS_VERIFY, "cannot compute the %s primary's name", h->name);
+		goto out;
+	}
+	if (expected && !name_equal(&out->name, expected)) {
+		ret = fail(f, STATUS_VERIFY, "the TPM's %s primary does not have the "
+			   "name given in the name file", h->name);
+		goto out;
+	}
+	if (RAND_bytes(nonce.buffer, nonce.size) != 1) {
+		ret = fail(f, STATUS_VERIFY, "random number generator failed");
+		goto out;
+	}
+	rc = Esys_Certify(tpm->esys, key, ek->handle, ESYS_TR_PASSWORD,
+			  ESYS_TR_PASSWORD, ESYS_TR_NONE, &nonce, &scheme, &attest, &sig);
+	if (rc) {
+		ret = fail_tss(f, "Certify", rc);
+		goto out;
+	}
+	ret = attest_check(attest, sig, ek->key, &want, &out->clock, f);
+	if (ret)
+		goto out;
+	out->pub = *pub;
+out:
+	primary_flush(tpm, &key);
+	Esys_Free(attest);
+	Esys_Free(sig);
+	Esys_Free(pub);
+	return ret;
+}

@@ -1,0 +1,23 @@
+#ifndef CERTIFY_H
+#define CERTIFY_H
+
+#include "hierarchy.h"
+#include "signing_ek.h"
+
+struct certified {
+	TPM2B_PUBLIC pub;       /* the storage primary's public area */
+	TPM2B_NAME name;        /* its name, computed by us */
+	TPMS_CLOCK_INFO clock;  /* TPM clock from the verified attestation */
+};
+
+/*
+ * Derive the storage primary of `h`, check it against `expected` when given
+ * (the kernel's null_name), have the signing EK certify it with a fresh
+ * nonce and verify the result completely. Costs CreatePrimary, Certify and
+ * FlushContext; the primary is flushed on every path.
+ */
+int certify_hierarchy(struct tpm *tpm, const struct signing_ek *ek,
+		      const struct hierarchy *h, const TPM2B_NAME *expected,
+		      struct certified *out, struct failure *f);
+
+#endif

@@ -1,0 +1,12 @@
+/* Exit statuses, documented in attest_tpm2_primary.1; scripts depend on them. */
+#ifndef EXIT_STATUS_H
+#define EXIT_STATUS_H
+
+enum exit_status {
+	STATUS_OK = 0,
+	STATUS_VERIFY = 1, /* the TPM or a file failed verification */
+	STATUS_USAGE = 2,  /* bad command line or unreadable/malformed input */
+	STATUS_TPM = 3,    /* TPM unreachable, unresponsive or returned an error */
+};
+
+#endif

@@ -1,0 +1,175 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+enum { OPT_VERSION = 256, OPT_TIMEOUT, OPT_BOOT, OPT_REQUIRE_NULL };
+
+/* The reference tool's long options first: their abbreviations must keep working. */
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "auth", no_argument, NULL, 'a' },
+	{ "password", required_argument, NULL, 'k' },
+	{ "eksign", no_argument, NULL, 'E' },
+	{ "attest", required_argument, NULL, 'A' },
+	{ "certify", required_argument, NULL, 'C' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "outname", no_argument, NULL, 'o' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "tcti", required_argument, NULL, 'T' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "boot", no_argument, NULL, OPT_BOOT },
+	{ "require-null-name", no_argument, NULL, OPT_REQUIRE_NULL },
+	{ NULL, 0, NULL, 0 },
+};
+
+void options_usage(const char *program)
+{
+	fprintf(stderr,
+		"Usage: %s {--eksign|--attest CERT|--certify HIERARCHY|--boot} [options] [NAMEFILE]\n"
+		"\n"
+		"  -E, --eksign             derive the signing EK and print its name\n"
+		"  -A, --attest CERT        prove the signing EK belongs to the TPM of EK certificate CERT\n"
+		"  -C, --certify HIERARCHY  certify the storage primary of null, owner, endorsement or\n"
+		"                           platform against the signing EK; NAMEFILE, if given, must\n"
+		"                           hold the primary's name (e.g. /sys/class/tpm/tpm0/null_name)\n"
+		"      --boot               certify the NULL key (against NAMEFILE, default\n"
+		"                           /sys/class/tpm/tpm0/null_name, when present) and the owner\n"
+		"                           SRK in one run, logging the result to the kernel log\n"
+		"  -n, --name FILE          the enrolled signing-EK name; fail if the TPM's differs\n"
+		"  -o, --outname            print the certified key's name\n"
+		"  -f, --file FILE          write the verified public key as PEM to FILE\n"
+		"  -a, --auth               the endorsement hierarchy has a password (prompted)\n"
+		"  -k, --password PWD       that password: VALUE, str:VALUE, hex:HEX, file:PATH, env:VAR\n"
+		"  -T, --tcti TCTI          device[:PATH], swtpm[:host=H,port=P] or mssim[:...]\n"
+		"                           (default $TPM2TOOLS_TCTI, else /dev/tpmrm0, /dev/tpm0)\n"
+		"      --timeout SECONDS    give up on an unresponsive TPM (default %d, 0 = never)\n"
+		"      --require-null-name  with --boot, fail when the kernel exports no null_name\n"
+		"  -h, --help               this help\n"
+		"      --version            print the version\n"
+		"\n"
+		"Exit status: 0 verified, 1 verification failed, 2 usage or input error, 3 TPM error.\n",
+		program, DEFAULT_TIMEOUT);
+}
+
+static int set_mode(struct options *o, enum mode m, struct failure *f)
+{
+	if (o->mode != MODE_NONE && o->mode != m)
+		return fail(f, STATUS_USAGE, "only one of --eksign, --attest, --certify "
+			    "or --boot may be given");
+	o->mode = m;
+	return STATUS_OK;
+}
+
+static int parse_timeout(const char *s, unsigned int *out, struct failure *f)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (!*s || *end || *s == '-' || v > 86400)
+		return fail(f, STATUS_USAGE, "--timeout wants whole seconds from 0 to 86400");
+	*out = (unsigned int)v;
+	return STATUS_OK;
+}
+
+static int check_combination(int extra, struct options *o, struct failure *f)
+{
+	if (o->help || o->version)
+		return STATUS_OK;
+	if (o->mode == MODE_NONE)
+		return fail(f, STATUS_USAGE, "one of --eksign, --attest, --certify or "
+			    "--boot must be given");
+	if (extra > 1 || (extra && (o->mode == MODE_EKSIGN || o->mode == MODE_ATTEST)))
+		return fail(f, STATUS_USAGE, "unexpected additional arguments");
+	if ((o->mode == MODE_CERTIFY || o->mode == MODE_BOOT) && !o->name_file)
+		return fail(f, STATUS_USAGE, "the signing EK name file must be given "
+			    "with --name");
+	if (o->mode == MODE_EKSIGN && o->out_file && !o->name_file)
+		return fail(f, STATUS_USAGE, "--file with --eksign needs --name to "
+			    "verify the key first");
+	if (o->require_null_name && o->mode != MODE_BOOT)
+		return fail(f, STATUS_USAGE, "--require-null-name only applies to --boot");
+	return STATUS_OK;
+}
+
+int options_parse(int argc, char **argv, struct options *o, struct failure *f)
+{
+	int c, ret;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout = DEFAULT_TIMEOUT;
+	o->tcti = getenv("TPM2TOOLS_TCTI");
+	if (o->tcti && !*o->tcti)
+		o->tcti = NULL;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hak:EA:C:n:of:T:", long_options,
+				NULL)) != -1) {
+		ret = STATUS_OK;
+		switch (c) {
+		case 'h':
+			o->help = true;
+			break;
+		case 'a':
+			o->auth = true;
+			break;
+		case 'k':
+			o->auth = true;
+			o->password = optarg;
+			break;
+		case 'E':
+			ret = set_mode(o, MODE_EKSIGN, f);
+			break;
+		case 'A':
+			ret = set_mode(o, MODE_ATTEST, f);
+			o->cert_file = optarg;
+			break;
+		case 'C':
+			ret = set_mode(o, MODE_CERTIFY, f);
+			o->hierarchy = optarg;
+			break;
+		case OPT_BOOT:
+			ret = set_mode(o, MODE_BOOT, f);
+			break;
+		case 'n':
+			o->name_file = optarg;
+			break;
+		case 'o':
+			o->outname = true;
+			break;
+		case 'f':
+			o->out_file = optarg;
+			break;
+		case 'T':
+			o->tcti = optarg;
+			break;
+		case OPT_VERSION:
+			o->version = true;
+			break;
+		case OPT_TIMEOUT:
+			ret = parse_timeout(optarg, &o->timeout, f);
+			break;
+		case OPT_REQUIRE_NULL:
+			o->require_null_name = true;
+			break;
+		case ':':
+			if (optopt > 0 && optopt < 256)
+				return fail(f, STATUS_USAGE, "option -%c needs an argument",
+					    optopt);
+			return fail(f, STATUS_USAGE, "option %s needs an argument",
+				    argv[optind - 1]);
+		default:
+			if (optopt > 0 && optopt < 256)
+				return fail(f, STATUS_USAGE, "unknown option -%c", optopt);
+			return fail(f, STATUS_USAGE, "unknown or ambiguous option %s",
+				    argv[optind - 1]);
+		}
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		o->check_file = argv[optind];
+	return check_combination(argc - optind, o, f);
+}

@@ -1,0 +1,34 @@
+#ifndef OPTIONS_H
+#define OPTIONS_H
+
+#include <stdbool.h>
+
+#include "failure.h"
+
+enum mode { MODE_NONE, MODE_EKSIGN, MODE_ATTEST, MODE_CERTIFY, MODE_BOOT };
+
+/* Generous for real TPMs: an RSA EK alone can take 20 s to create. */
+#define DEFAULT_TIMEOUT 60
+
+struct options {
+	enum mode mode;
+	const char *cert_file;       /* --attest */
+	const char *hierarchy;       /* --certify */
+	const char *name_file;       /* --name: the enrolled signing-EK name */
+	const char *out_file;        /* --file */
+	const char *check_file;      /* positional: name file for the certified key */
+	const char *password;        /* --password */
+	const char *tcti;            /* --tcti, else $TPM2TOOLS_TCTI */
+	unsigned int timeout;        /* --timeout */
+	bool auth;                   /* --auth */
+	bool outname;                /* --outname */
+	bool require_null_name;      /* --require-null-name */
+	bool help, version;
+};
+
+/* STATUS_OK or STATUS_USAGE with the reason. */
+int options_parse(int argc, char **argv, struct options *o, struct failure *f);
+
+void options_usage(const char *program);
+
+#endif

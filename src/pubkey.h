@@ -1,0 +1,21 @@
+/* Public keys between TPM and libcrypto form, and their PEM export. */
+#ifndef PUBKEY_H
+#define PUBKEY_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+#include <tss2/tss2_tpm2_types.h>
+
+#include "failure.h"
+
+/* An EVP_PKEY for an ECC (P-256/384/521) or RSA TPM public area. */
+int pubkey_from_tpm(const TPMT_PUBLIC *pub, EVP_PKEY **key, struct failure *f);
+
+/* SubjectPublicKeyInfo PEM in a fresh NUL-terminated buffer. */
+int pubkey_to_pem(EVP_PKEY *key, char **pem, size_t *len, struct failure *f);
+
+/* Write the PEM of a TPM public area to path, atomically. */
+int pubkey_write_pem(const TPMT_PUBLIC *pub, const char *path, struct failure *f);
+
+#endif

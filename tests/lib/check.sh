@@ -1,0 +1,47 @@
+# Assertions for the integration tests (POSIX sh). Each prints one
+# "PASS name" or "FAIL name: why" line; tests/run.sh counts them.
+
+FAILS=0
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; FAILS=$((FAILS + 1)); }
+
+# run CMD...: runs it, keeping stdout in $OUT, stderr in $ERR and status in $RC.
+run() {
+	OUT=$("$@" 2>"$WORK/stderr")
+	RC=$?
+	ERR=$(cat "$WORK/stderr")
+}
+
+# expect NAME STATUS: the last run exited STATUS; failures must say why in one line
+# and print nothing on stdout.
+expect() {
+	if [ "$RC" -ne "$2" ]; then
+		fail "$1" "exit $RC, wanted $2 (stderr: $ERR)"
+		return 1
+	fi
+	if [ "$2" -ne 0 ]; then
+		if [ -n "$OUT" ]; then
+			fail "$1" "printed on stdout despite failing: $OUT"
+			return 1
+		fi
+		if [ "$(printf '%s\n' "$ERR" | grep -c 'attest_tpm2_primary: ')" -lt 1 ]; then
+			fail "$1" "no 'attest_tpm2_primary:' message on stderr: $ERR"
+			return 1
+		fi
+	fi
+	pass "$1"
+}
+
+# same NAME A B: two strings are equal (and not empty).
+same() {
+	if [ -n "$2" ] && [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "'$2' != '$3'"
+	fi
+}
+
+finish() {
+	[ "$FAILS" -eq 0 ]
+}

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install the Debian packages that building, testing and the demo need,
+# when any is missing. Runs as root on Debian 12; a no-op when all are there.
+set -eu
+
+packages="build-essential pkg-config libtss2-dev libssl-dev libcmocka-dev
+ swtpm swtpm-tools tpm2-tools openssl python3 musl-tools dpkg-dev xz-utils file
+ clang cppcheck shellcheck"
+
+missing=""
+for p in $packages; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "ensure-packages: missing Debian packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+echo "ensure-packages: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

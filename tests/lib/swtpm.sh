@@ -1,0 +1,91 @@
+# Shell helpers for tests: start and stop real swtpm instances on loopback.
+# Sourced by the test scripts (POSIX sh).
+
+# A free TCP port pair (server, server+1 for control) on 127.0.0.1.
+free_port_pair() {
+	python3 - <<'PY'
+import random, socket
+for _ in range(200):
+    p = random.randrange(20000, 60000, 2)
+    ok = True
+    for q in (p, p + 1):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", q))
+        except OSError:
+            ok = False
+        finally:
+            s.close()
+    if ok:
+        print(p)
+        break
+PY
+}
+
+# swtpm_provision DIR: a TPM state with an EK certificate signed by a local CA
+# that lives in DIR/ca (never the system's /var/lib/swtpm-localca).
+swtpm_provision() {
+	_dir=$1
+	mkdir -p "$_dir/state" "$_dir/ca"
+	cat > "$_dir/ca/swtpm-localca.conf" <<CONF
+statedir = $_dir/ca
+signingkey = $_dir/ca/signkey.pem
+issuercert = $_dir/ca/issuercert.pem
+certserial = $_dir/ca/certserial
+CONF
+	cat > "$_dir/ca/swtpm-localca.options" <<CONF
+--platform-manufacturer Test
+--platform-version 2.1
+--platform-model QEMU
+CONF
+	cat > "$_dir/swtpm_setup.conf" <<CONF
+create_certs_tool = /usr/bin/swtpm_localca
+create_certs_tool_config = $_dir/ca/swtpm-localca.conf
+create_certs_tool_options = $_dir/ca/swtpm-localca.options
+CONF
+	swtpm_setup --tpm2 --tpmstate "$_dir/state" --createek --create-ek-cert \
+		--create-platform-cert --lock-nvram --config "$_dir/swtpm_setup.conf" \
+		--overwrite --display >"$_dir/setup.log" 2>&1
+}
+
+# swtpm_start DIR: run swtpm on DIR/state; sets TPM_PORT and TCTI.
+swtpm_start() {
+	_dir=$1
+	TPM_PORT=$(free_port_pair)
+	swtpm socket --tpm2 --tpmstate dir="$_dir/state" \
+		--server type=tcp,port="$TPM_PORT",bindaddr=127.0.0.1 \
+		--ctrl type=tcp,port=$((TPM_PORT + 1)),bindaddr=127.0.0.1 \
+		--flags not-need-init,startup-clear \
+		--pid file="$_dir/swtpm.pid" --log file="$_dir/swtpm.log" -d
+	wait_port $((TPM_PORT + 1))
+	TCTI="swtpm:host=127.0.0.1,port=$TPM_PORT"
+	export TPM_PORT TCTI
+}
+
+swtpm_stop() {
+	_dir=$1
+	[ -s "$_dir/swtpm.pid" ] || return 0
+	_pid=$(cat "$_dir/swtpm.pid")
+	kill "$_pid" 2>/dev/null || true
+	_i=0
+	while kill -0 "$_pid" 2>/dev/null && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	rm -f "$_dir/swtpm.pid"
+}
+
+# wait_port PORT: until something listens on 127.0.0.1:PORT (at most 10 s).
+wait_port() {
+	python3 - "$1" <<'PY'
+import socket, sys, time
+end = time.time() + 10
+while time.time() < end:
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+PY
+}

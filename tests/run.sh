@@ -1,0 +1,57 @@
+#!/bin/sh
+# Runs the unit tests and the integration suites and prints "N passed, M failed".
+# Usage: tests/run.sh --build BUILD_DIR --bin BINARY_UNDER_TEST
+set -u
+
+build=build
+bin=build/attest_tpm2_primary
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--bin) bin=$2; shift 2 ;;
+	*) echo "usage: $0 --build DIR --bin BINARY" >&2; exit 2 ;;
+	esac
+done
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+passed=0
+failed=0
+count() {
+	p=$(grep -c '^PASS ' "$log")
+	f=$(grep -c '^FAIL ' "$log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+for t in "$build"/unit/test_*; do
+	[ -x "$t" ] || continue
+	"$t" >"$log" 2>&1
+	rc=$?
+	# cmocka: "[       OK ] name" / "[  FAILED  ] name"
+	sed -n 's/^\[       OK \] \(.*\)/PASS unit \1/p; s/^\[  FAILED  \] \([a-z_].*\)/FAIL unit \1/p' "$log" > "$log.cases"
+	cat "$log.cases"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$log.cases"; then
+		echo "FAIL unit $(basename "$t") exited $rc"
+		cat "$log"
+		echo "FAIL unit $(basename "$t")" >> "$log.cases"
+	fi
+	mv "$log.cases" "$log"
+	count
+done
+
+for t in "$here"/integration/test_*.sh; do
+	echo "== $(basename "$t")"
+	BIN=$bin sh "$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
+		echo "FAIL $(basename "$t") exited $rc" | tee -a "$log"
+	fi
+	count
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
