@@ -63,6 +63,10 @@ check: deps
 check-boot: deps static
 	sh tests/boot/run.sh $(STATIC)
 
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	sh tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
+
 demo: deps $(PROG)
 	sh tests/demo.sh $(PROG)
 

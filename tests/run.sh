@@ -53,5 +53,17 @@ for t in "$here"/integration/test_*.sh; do
 	count
 done
 
+# Fuzz targets: every corpus entry replayed, plus a short bounded run.
+if [ -f "$here/fuzz/run.sh" ] && [ "${SKIP_FUZZ:-0}" != 1 ]; then
+	echo "== fuzz"
+	sh "$here/fuzz/run.sh" --seconds "${FUZZ_CHECK_SECONDS:-10}" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
+		echo "FAIL fuzz exited $rc" | tee -a "$log"
+	fi
+	count
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

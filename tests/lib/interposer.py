@@ -90,6 +90,7 @@ COMMANDS = {
     0x145: ('Shutdown', 0), 0x147: ('ActivateCredential', 2),
     0x148: ('Certify', 2), 0x14A: ('CertifyCreation', 2),
     0x14E: ('NV_Read', 2), 0x151: ('PolicySecret', 2), 0x153: ('Create', 1),
+    0x171: ('PolicyOR', 1),
     0x157: ('Load', 1), 0x158: ('Quote', 1), 0x15D: ('Sign', 1),
     0x15E: ('Unseal', 1), 0x161: ('ContextLoad', 0),
     0x162: ('ContextSave', 1), 0x165: ('FlushContext', 0),
