@@ -75,6 +75,7 @@ bench: deps $(PROG)
 
 install: $(PROG)
 	install -D -m 0755 $(if $(wildcard $(STATIC)),$(STATIC),$(PROG)) $(DESTDIR)$(BINDIR)/attest_tpm2_primary
+	install -D -m 0755 src/attest-tpm2-enroll $(DESTDIR)$(BINDIR)/attest-tpm2-enroll
 	install -D -m 0644 attest_tpm2_primary.1 $(DESTDIR)$(MANDIR)/man1/attest_tpm2_primary.1
 
 clean:

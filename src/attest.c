@@ -9,7 +9,8 @@
 #include "pubkey.h"
 
 /* Each candidate costs a CreatePrimary (seconds for RSA): try only fitting ones. */
-static int find_ek(struct tpm *tpm, EVP_PKEY *cert_key, const struct ek_template **used,
+static int find_ek(struct tpm *tpm, EVP_PKEY *cert_key, const struct ek_template *only,
+		   const TPM2B_PUBLIC *custom, const struct ek_template **used,
 		   ESYS_TR *ek, TPM2B_PUBLIC *tmpl_out, struct failure *f)
 {
 	TPM2B_PUBLIC *pub = NULL;
@@ -20,10 +21,13 @@ static int find_ek(struct tpm *tpm, EVP_PKEY *cert_key, const struct ek_template
 	for (i = 0; i < ek_template_count; i++) {
 		const struct ek_template *t = &ek_templates[i];
 
-		if (!ek_template_fits(t, cert_key))
+		if ((only && t != only) || !ek_template_fits(t, cert_key))
 			continue;
 		tried++;
-		ek_template_public(t, tmpl_out);
+		if (custom)
+			*tmpl_out = *custom;
+		else
+			ek_template_public(t, tmpl_out);
 		ret = primary_create(tpm, ESYS_TR_RH_ENDORSEMENT, tmpl_out, ek, &pub, f);
 		if (ret)
 			return ret;
@@ -81,7 +85,8 @@ static int satisfy_policy(struct tpm *tpm, const struct ek_template *t,
 }
 
 int attest_signing_ek(struct tpm *tpm, const struct signing_ek *sek,
-		      EVP_PKEY *cert_key, const struct ek_template **used,
+		      EVP_PKEY *cert_key, const struct ek_template *only,
+		      const TPM2B_PUBLIC *custom, const struct ek_template **used,
 		      struct failure *f)
 {
 	TPMT_SYM_DEF no_sym = { .algorithm = TPM2_ALG_NULL };
@@ -94,7 +99,7 @@ int attest_signing_ek(struct tpm *tpm, const struct signing_ek *sek,
 	TSS2_RC rc;
 	int ret;
 
-	ret = find_ek(tpm, cert_key, used, &ek, &tmpl, f);
+	ret = find_ek(tpm, cert_key, only, custom, used, &ek, &tmpl, f);
 	if (ret)
 		goto out;
 	if (RAND_bytes(challenge.buffer, challenge.size) != 1) {

@@ -7,7 +7,7 @@
 #include "infile.h"
 
 /* Real EK certificates are 1-2 KiB; anything near this cap is not one. */
-#define CERT_CAP (64 * 1024)
+#define CERT_CAP ((size_t)64 * 1024)
 
 int ek_cert_parse(const uint8_t *data, size_t len, X509 **cert, struct failure *f)
 {

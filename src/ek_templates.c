@@ -1,5 +1,7 @@
 #include <string.h>
 
+#include <openssl/core_names.h>
+
 #include "ek_templates.h"
 
 /*
@@ -156,23 +158,29 @@ void ek_template_public(const struct ek_template *t, TPM2B_PUBLIC *out)
 	}
 }
 
-static int curve_bits(TPMI_ECC_CURVE curve)
+static const char *curve_group(TPMI_ECC_CURVE curve)
 {
 	switch (curve) {
 	case TPM2_ECC_NIST_P256:
-		return 256;
+		return "prime256v1";
 	case TPM2_ECC_NIST_P384:
-		return 384;
+		return "secp384r1";
 	case TPM2_ECC_NIST_P521:
-		return 521;
+		return "secp521r1";
 	default:
-		return 0;
+		return "";
 	}
 }
 
 bool ek_template_fits(const struct ek_template *t, EVP_PKEY *key)
 {
+	char group[32];
+
 	if (t->type == TPM2_ALG_RSA)
 		return EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) == t->rsa_bits;
-	return EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_bits(key) == curve_bits(t->curve);
+	/* The curve itself, not its size: secp256k1 is not P-256. */
+	return EVP_PKEY_is_a(key, "EC") &&
+	       EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
+					      sizeof(group), NULL) == 1 &&
+	       !strcmp(group, curve_group(t->curve));
 }

@@ -7,6 +7,7 @@ enum exit_status {
 	STATUS_VERIFY = 1, /* the TPM or a file failed verification */
 	STATUS_USAGE = 2,  /* bad command line or unreadable/malformed input */
 	STATUS_TPM = 3,    /* TPM unreachable, unresponsive or returned an error */
+	STATUS_NO_EK_CERT = 4, /* --attest nv: the TPM holds no EK certificate */
 };
 
 #endif

@@ -3,7 +3,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <stdlib.h>
+
 #include "attest.h"
+#include "chain.h"
+#include "ek_nv.h"
 #include "certify.h"
 #include "ek_cert.h"
 #include "kmsg.h"
@@ -48,27 +52,85 @@ out:
 	return ret;
 }
 
+/* "nv:" or "nv:0x01c00016": the certificate comes from the TPM's NV. */
+static int parse_nv_spec(const char *spec, bool *from_nv, TPM2_HANDLE *index,
+			 struct failure *f)
+{
+	char *end;
+	unsigned long v;
+
+	*from_nv = !strncmp(spec, "nv:", 3);
+	*index = 0;
+	if (!*from_nv || !spec[3])
+		return STATUS_OK;
+	v = strtoul(spec + 3, &end, 16);
+	if (*end || v > 0xffffffffUL)
+		return fail(f, STATUS_USAGE, "bad NV index in \"%s\": use nv: or nv:0x01c00002",
+			    spec);
+	*index = (TPM2_HANDLE)v;
+	return STATUS_OK;
+}
+
+static int verify_chain(struct run *r, X509 *cert, bool from_nv, char *root,
+			size_t root_len, struct failure *f)
+{
+	X509_STORE *store = NULL;
+	STACK_OF(X509) *untrusted = NULL;
+	int ret;
+
+	ret = chain_load_ca(r->opt->ca, &store, &untrusted, f);
+	if (ret)
+		return ret;
+	if (from_nv)
+		ret = ek_nv_intermediates(&r->tpm, untrusted, f);
+	if (!ret)
+		ret = chain_verify(cert, store, untrusted, root, root_len, f);
+	X509_STORE_free(store);
+	sk_X509_pop_free(untrusted, X509_free);
+	return ret;
+}
+
 int mode_attest(struct run *r, struct failure *f)
 {
 	const struct options *o = r->opt;
 	struct signing_ek ek = { 0 };
+	struct ek_nv nv = { 0 };
 	const struct ek_template *used = NULL;
 	TPM2B_NAME enrolled;
-	X509 *cert = NULL;
+	TPM2_HANDLE index;
+	X509 *file_cert = NULL, *cert;
 	EVP_PKEY *cert_key = NULL;
+	char root[256] = "";
+	bool from_nv;
 	int ret;
 
-	ret = ek_cert_read(o->cert_file, &cert, f);
+	ret = parse_nv_spec(o->cert_file, &from_nv, &index, f);
 	if (ret)
 		goto out;
-	cert_key = X509_get_pubkey(cert);
-	if (!cert_key) {
-		ret = fail(f, STATUS_USAGE, "EK certificate %s has no usable public key",
-			   o->cert_file);
-		goto out;
+	if (!from_nv) {
+		ret = ek_cert_read(o->cert_file, &file_cert, f);
+		if (ret)
+			goto out;
 	}
 	if (o->name_file) {
 		ret = namefile_read(o->name_file, &enrolled, f);
+		if (ret)
+			goto out;
+	}
+	if (from_nv) {
+		ret = ek_nv_read(&r->tpm, index, &nv, f);
+		if (ret)
+			goto out;
+	}
+	cert = from_nv ? nv.cert : file_cert;
+	cert_key = X509_get_pubkey(cert);
+	if (!cert_key) {
+		ret = fail(f, STATUS_USAGE, "the EK certificate has no usable public key");
+		goto out;
+	}
+	/* The chain first: no TPM work for a certificate we would not trust. */
+	if (o->ca) {
+		ret = verify_chain(r, cert, from_nv, root, sizeof(root), f);
 		if (ret)
 			goto out;
 	}
@@ -80,7 +142,8 @@ int mode_attest(struct run *r, struct failure *f)
 		if (ret)
 			goto out;
 	}
-	ret = attest_signing_ek(&r->tpm, &ek, cert_key, &used, f);
+	ret = attest_signing_ek(&r->tpm, &ek, cert_key, from_nv ? nv.tmpl : NULL,
+				nv.has_custom ? &nv.custom : NULL, &used, f);
 	if (ret)
 		goto out;
 	primary_flush(&r->tpm, &ek.handle);
@@ -90,10 +153,16 @@ int mode_attest(struct run *r, struct failure *f)
 			goto out;
 	}
 	printf("Attestation of signing EK successful\n");
+	if (from_nv)
+		printf("EK certificate: NV 0x%08x, template %s%s\n", nv.index, used->label,
+		       nv.has_custom ? " (with the TPM's stored template/nonce)" : "");
+	if (o->ca)
+		printf("Chain verified to %s\n", root);
 out:
 	signing_ek_release(&r->tpm, &ek);
 	EVP_PKEY_free(cert_key);
-	X509_free(cert);
+	X509_free(file_cert);
+	ek_nv_release(&nv);
 	return ret;
 }
 

@@ -5,7 +5,7 @@
 
 #include "options.h"
 
-enum { OPT_VERSION = 256, OPT_TIMEOUT, OPT_BOOT, OPT_REQUIRE_NULL };
+enum { OPT_VERSION = 256, OPT_TIMEOUT, OPT_BOOT, OPT_REQUIRE_NULL, OPT_CA };
 
 /* The reference tool's long options first: their abbreviations must keep working. */
 static const struct option long_options[] = {
@@ -23,6 +23,7 @@ static const struct option long_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "boot", no_argument, NULL, OPT_BOOT },
 	{ "require-null-name", no_argument, NULL, OPT_REQUIRE_NULL },
+	{ "ca", required_argument, NULL, OPT_CA },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -32,7 +33,10 @@ void options_usage(const char *program)
 		"Usage: %s {--eksign|--attest CERT|--certify HIERARCHY|--boot} [options] [NAMEFILE]\n"
 		"\n"
 		"  -E, --eksign             derive the signing EK and print its name\n"
-		"  -A, --attest CERT        prove the signing EK belongs to the TPM of EK certificate CERT\n"
+		"  -A, --attest CERT        prove the signing EK belongs to the TPM of EK certificate CERT;\n"
+		"                           nv: reads it from the TPM (nv:0x01c00002 picks an index)\n"
+		"      --ca FILE|DIR        with --attest, verify the EK certificate's chain to a root\n"
+		"                           certificate in FILE or DIR (and intermediates there or in NV)\n"
 		"  -C, --certify HIERARCHY  certify the storage primary of null, owner, endorsement or\n"
 		"                           platform against the signing EK; NAMEFILE, if given, must\n"
 		"                           hold the primary's name (e.g. /sys/class/tpm/tpm0/null_name)\n"
@@ -51,7 +55,8 @@ void options_usage(const char *program)
 		"  -h, --help               this help\n"
 		"      --version            print the version\n"
 		"\n"
-		"Exit status: 0 verified, 1 verification failed, 2 usage or input error, 3 TPM error.\n",
+		"Exit status: 0 verified, 1 verification failed, 2 usage or input error, 3 TPM error,\n"
+		"4 no EK certificate in the TPM (--attest nv:).\n",
 		program, DEFAULT_TIMEOUT);
 }
 
@@ -90,6 +95,8 @@ static int check_combination(int extra, struct options *o, struct failure *f)
 	if (o->mode == MODE_EKSIGN && o->out_file && !o->name_file)
 		return fail(f, STATUS_USAGE, "--file with --eksign needs --name to "
 			    "verify the key first");
+	if (o->ca && o->mode != MODE_ATTEST)
+		return fail(f, STATUS_USAGE, "--ca only applies to --attest");
 	if (o->require_null_name && o->mode != MODE_BOOT)
 		return fail(f, STATUS_USAGE, "--require-null-name only applies to --boot");
 	return STATUS_OK;
@@ -150,6 +157,9 @@ int options_parse(int argc, char **argv, struct options *o, struct failure *f)
 			break;
 		case OPT_TIMEOUT:
 			ret = parse_timeout(optarg, &o->timeout, f);
+			break;
+		case OPT_CA:
+			o->ca = optarg;
 			break;
 		case OPT_REQUIRE_NULL:
 			o->require_null_name = true;

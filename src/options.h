@@ -12,7 +12,8 @@ enum mode { MODE_NONE, MODE_EKSIGN, MODE_ATTEST, MODE_CERTIFY, MODE_BOOT };
 
 struct options {
 	enum mode mode;
-	const char *cert_file;       /* --attest */
+	const char *cert_file;       /* --attest: a file, or "nv:[INDEX]" */
+	const char *ca;              /* --ca: trust anchors and intermediates */
 	const char *hierarchy;       /* --certify */
 	const char *name_file;       /* --name: the enrolled signing-EK name */
 	const char *out_file;        /* --file */

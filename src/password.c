@@ -98,9 +98,6 @@ static int prompt(TPM2B_AUTH *auth, struct failure *f)
 
 int password_get(const char *spec, TPM2B_AUTH *auth, struct failure *f)
 {
-	const char *v;
-	size_t len;
-
 	memset(auth, 0, sizeof(*auth));
 	if (!spec)
 		return prompt(auth, f);
@@ -109,14 +106,16 @@ int password_get(const char *spec, TPM2B_AUTH *auth, struct failure *f)
 	if (!strncmp(spec, "file:", 5))
 		return from_file(spec + 5, auth, f);
 	if (!strncmp(spec, "env:", 4)) {
-		v = getenv(spec + 4);
+		const char *v = getenv(spec + 4);
+
 		if (!v)
 			return fail(f, STATUS_USAGE, "environment variable %s is not set",
 				    spec + 4);
 		return set_value(v, strlen(v), auth, f);
 	}
 	if (!strncmp(spec, "hex:", 4)) {
-		len = strlen(spec + 4);
+		size_t len = strlen(spec + 4);
+
 		if (len % 2 || len / 2 > sizeof(auth->buffer) ||
 		    hex_decode(spec + 4, auth->buffer, len / 2))
 			return fail(f, STATUS_USAGE, "hex: password is not valid hex of "

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include <tss2/tss2_mu.h>
+#include <tss2/tss2_sys.h>
 
 #include "primary.h"
 
@@ -46,9 +47,21 @@ int primary_create(struct tpm *tpm, ESYS_TR hierarchy, const TPM2B_PUBLIC *tmpl,
 
 void primary_flush(struct tpm *tpm, ESYS_TR *handle)
 {
+	TSS2_SYS_CONTEXT *sys = NULL;
+	TPM2_HANDLE tpm_handle = 0;
+
 	if (*handle == ESYS_TR_NONE)
 		return;
-	/* Best effort: a failed flush on a cleanup path cannot change the verdict. */
-	(void)Esys_FlushContext(tpm->esys, *handle);
+	/*
+	 * Best effort: a failed flush on a cleanup path cannot change the verdict.
+	 * After an answer it could not parse (a malformed or tampered response)
+	 * ESAPI refuses every further call with BAD_SEQUENCE, but the SAPI layer
+	 * below it still works: flush through it, so the object does not stay
+	 * loaded in the TPM (on /dev/tpm0 nothing else would flush it).
+	 */
+	if (Esys_FlushContext(tpm->esys, *handle) == TSS2_ESYS_RC_BAD_SEQUENCE &&
+	    Esys_TR_GetTpmHandle(tpm->esys, *handle, &tpm_handle) == TSS2_RC_SUCCESS &&
+	    Esys_GetSysContext(tpm->esys, &sys) == TSS2_RC_SUCCESS && sys)
+		(void)Tss2_Sys_FlushContext(sys, tpm_handle);
 	*handle = ESYS_TR_NONE;
 }

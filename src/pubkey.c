@@ -135,7 +135,7 @@ int pubkey_write_pem(const TPMT_PUBLIC *pub, const char *path, struct failure *f
 {
 	EVP_PKEY *key = NULL;
 	char *pem = NULL;
-	size_t len;
+	size_t len = 0;
 	int ret;
 
 	ret = pubkey_from_tpm(pub, &key, f);

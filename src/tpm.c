@@ -70,7 +70,7 @@ static int open_conf(const char *conf, TSS2_TCTI_CONTEXT **tcti, struct failure 
 		args = NULL;
 	for (i = 0; i < sizeof(tctis) / sizeof(tctis[0]); i++) {
 		if (strlen(tctis[i].name) != kind_len ||
-		    strncmp(conf, tctis[i].name, kind_len))
+		    strncmp(conf, tctis[i].name, kind_len) != 0)
 			continue;
 		errno = 0;
 		if (!tcti_init(tctis[i].init, args, tcti, &rc))

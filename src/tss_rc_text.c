@@ -30,6 +30,9 @@ const char *tss_rc_plain(TSS2_RC rc)
 			return NULL;
 		}
 	}
+	/* SAPI says this when an answer announces more than a TPM buffer holds. */
+	if (rc == TSS2_SYS_RC_INSUFFICIENT_CONTEXT)
+		return "the TPM sent an oversized response";
 	if (layer == TSS2_ESAPI_RC_LAYER || layer == TSS2_SYS_RC_LAYER ||
 	    layer == TSS2_MU_RC_LAYER) {
 		switch (code & 0xffff) {

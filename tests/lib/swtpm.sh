@@ -22,10 +22,13 @@ for _ in range(200):
 PY
 }
 
-# swtpm_provision DIR: a TPM state with an EK certificate signed by a local CA
-# that lives in DIR/ca (never the system's /var/lib/swtpm-localca).
+# swtpm_provision DIR [nocert]: a TPM state with EK certificates (RSA at
+# 0x01c00002, P-384 at 0x01c00016) signed by a local CA that lives in DIR/ca
+# (never the system's /var/lib/swtpm-localca); "nocert" leaves them out.
 swtpm_provision() {
 	_dir=$1
+	_certs="--create-ek-cert --create-platform-cert"
+	[ "${2:-}" = nocert ] && _certs=""
 	mkdir -p "$_dir/state" "$_dir/ca"
 	cat > "$_dir/ca/swtpm-localca.conf" <<CONF
 statedir = $_dir/ca
@@ -43,8 +46,9 @@ create_certs_tool = /usr/bin/swtpm_localca
 create_certs_tool_config = $_dir/ca/swtpm-localca.conf
 create_certs_tool_options = $_dir/ca/swtpm-localca.options
 CONF
-	swtpm_setup --tpm2 --tpmstate "$_dir/state" --createek --create-ek-cert \
-		--create-platform-cert --lock-nvram --config "$_dir/swtpm_setup.conf" \
+	# shellcheck disable=SC2086
+	swtpm_setup --tpm2 --tpmstate "$_dir/state" --createek $_certs \
+		--lock-nvram --config "$_dir/swtpm_setup.conf" \
 		--overwrite --display >"$_dir/setup.log" 2>&1
 }
 

@@ -1,0 +1,150 @@
+#!/bin/sh
+# Enrollment: EK certificates read from NV (swtpm's RSA L-1 and P-384 H-3, and
+# a P-256 L-2 one stored with a vendor header and padding), chain
+# verification to a root, and the attest-tpm2-enroll script.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/lib/swtpm.sh"
+. "$here/lib/check.sh"
+enroll="$here/../src/attest-tpm2-enroll"
+
+WORK=$(mktemp -d)
+cleanup() {
+	swtpm_stop "$WORK/a"
+	swtpm_stop "$WORK/b"
+	swtpm_stop "$WORK/c"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+swtpm_provision "$WORK/a" || { fail provision "swtpm_setup failed"; exit 1; }
+swtpm_provision "$WORK/b" || { fail provision "swtpm_setup failed"; exit 1; }
+swtpm_provision "$WORK/c" nocert || { fail provision "swtpm_setup failed"; exit 1; }
+swtpm_start "$WORK/c"
+TCTI_C=$TCTI
+swtpm_start "$WORK/b"
+TCTI_B=$TCTI
+swtpm_start "$WORK/a"
+TCTI_A=$TCTI
+export TPM2TOOLS_TCTI="$TCTI_A"
+"$BIN" --eksign > "$WORK/ek.name"
+
+# Certificates straight from NV.
+run "$BIN" --attest nv: --name "$WORK/ek.name"
+expect "attest nv: picks a certificate" 0
+case $OUT in *"NV 0x01c00016, template H-3 (ECC P-384)"*) pass "attest nv: prefers the P-384 certificate over RSA" ;;
+*) fail "attest nv: prefers the P-384 certificate over RSA" "$OUT" ;; esac
+run "$BIN" --attest nv:0x01c00002 --name "$WORK/ek.name"
+expect "attest nv:0x01c00002 (RSA L-1)" 0
+case $OUT in *"template L-1 (RSA 2048)"*) pass "attest names the L-1 template" ;; *) fail "attest names the L-1 template" "$OUT" ;; esac
+run "$BIN" --attest nv:0x01c00018
+expect "attest from an absent index" 4
+run "$BIN" --attest nv:0x01c00099
+expect "attest from a non-EK index is a usage error" 2
+run "$BIN" --attest nv: --name "$WORK/ek.name" -T "$TCTI_C"
+expect "attest nv: on a TPM without certificates" 4
+
+# The chain: swtpm's local CA is root + intermediate.
+ca=$WORK/a/ca
+run "$BIN" --attest nv: --ca "$ca"
+expect "chain verifies to swtpm's root (CA folder)" 0
+case $OUT in *"Chain verified to /CN=swtpm-localca-rootca"*) pass "attest names the root" ;; *) fail "attest names the root" "$OUT" ;; esac
+cat "$ca/issuercert.pem" "$ca/swtpm-localca-rootca-cert.pem" > "$WORK/bundle.pem"
+run "$BIN" --attest nv:0x01c00002 --ca "$WORK/bundle.pem"
+expect "chain verifies with a PEM bundle" 0
+run "$BIN" --attest nv: --ca "$WORK/b/ca"
+expect "another CA's root is refused" 1
+case $ERR in *"chain does not verify"*) pass "chain failure names the problem" ;; *) fail "chain failure names the problem" "$ERR" ;; esac
+run "$BIN" --attest nv: --ca "$ca/swtpm-localca-rootca-cert.pem"
+expect "a missing intermediate is refused" 1
+run "$BIN" --attest nv: --ca "$WORK/nonexistent"
+expect "a missing CA path is an input error" 2
+
+# A P-256 L-2 certificate from our own CA, stored the way some vendors do:
+# a header before the DER and padding after it.
+mkdir -p "$WORK/pki"
+cd "$WORK/pki" || exit 1
+cat > ext.cnf <<'CNF'
+[ v3_ca ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+[ v3_ek ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,keyAgreement
+subjectAltName = critical,dirName:tpm_dn
+extendedKeyUsage = 2.23.133.8.1
+[ tpm_dn ]
+1.2.23.133.2.1 = id:54455354
+1.2.23.133.2.2 = test
+1.2.23.133.2.3 = id:00010000
+CNF
+cat > ca.cnf <<CNF
+[ ca ]
+default_ca = test
+[ test ]
+dir = $WORK/pki
+database = $WORK/pki/index.txt
+new_certs_dir = $WORK/pki
+serial = $WORK/pki/serial
+default_md = sha256
+policy = any
+[ any ]
+commonName = supplied
+CNF
+: > index.txt
+echo 1000 > serial
+q() { "$@" >/dev/null 2>&1 || fail "pki: $1 $2" "failed"; }
+q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key \
+	-out root.pem -subj "/CN=Test TPM Root" -days 3650 -extensions v3_ca -config ext.cnf
+q openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout int.key \
+	-out int.csr -subj "/CN=Test TPM Intermediate"
+q openssl x509 -req -in int.csr -CA root.pem -CAkey root.key -CAcreateserial -out int.pem \
+	-days 3650 -extfile ext.cnf -extensions v3_ca
+q openssl ca -batch -config ca.cnf -cert root.pem -keyfile root.key -in int.csr \
+	-out int-expired.pem -startdate 20200101000000Z -enddate 20210101000000Z \
+	-extfile ext.cnf -extensions v3_ca -notext
+tpm2_createek -c ek.ctx -G ecc -u ekpub.pem -f pem >/dev/null && tpm2_flushcontext -t
+q openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout dummy.key \
+	-out dummy.csr -subj "/CN=placeholder"
+q openssl x509 -req -in dummy.csr -force_pubkey ekpub.pem -CA int.pem -CAkey int.key \
+	-CAcreateserial -out ek-l2.pem -days 365 -extfile ext.cnf -extensions v3_ek
+q openssl x509 -req -in dummy.csr -force_pubkey ekpub.pem -CA int-expired.pem -CAkey int.key \
+	-CAcreateserial -out ek-l2-old.pem -days 365 -extfile ext.cnf -extensions v3_ek
+cd - >/dev/null || exit 1
+{ printf 'VENDORHEADER0123'; openssl x509 -in "$WORK/pki/ek-l2.pem" -outform DER; head -c 40 /dev/zero; } > "$WORK/ek-l2.nv"
+size=$(wc -c < "$WORK/ek-l2.nv")
+tpm2_nvdefine -Q 0x01c0000a -C o -s "$size" -a "ownerwrite|ownerread|authread|authwrite|no_da" &&
+	tpm2_nvwrite -Q 0x01c0000a -C o -i "$WORK/ek-l2.nv" ||
+	fail "store L-2 certificate in NV" "tpm2_nvdefine/nvwrite failed"
+cat "$WORK/pki/root.pem" "$WORK/pki/int.pem" > "$WORK/test-ca.pem"
+run "$BIN" --attest nv: --name "$WORK/ek.name" --ca "$WORK/test-ca.pem"
+expect "L-2 certificate with vendor header and padding" 0
+case $OUT in *"NV 0x01c0000a, template L-2 (ECC P-256)"*"Chain verified to /CN=Test TPM Root"*) pass "L-2 preferred and chain verified" ;;
+*) fail "L-2 preferred and chain verified" "$OUT" ;; esac
+run "$BIN" --attest "$WORK/pki/ek-l2.pem" --name "$WORK/ek.name"
+expect "L-2 certificate from a file" 0
+cat "$WORK/pki/root.pem" "$WORK/pki/int-expired.pem" > "$WORK/old-ca.pem"
+run "$BIN" --attest "$WORK/pki/ek-l2-old.pem" --ca "$WORK/old-ca.pem"
+expect "an expired intermediate is refused" 1
+case $ERR in *expired*"Test TPM Intermediate"*) pass "the expired certificate is named" ;; *) fail "the expired certificate is named" "$ERR" ;; esac
+
+# The enrollment command.
+printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/eksign.name" "$WORK/test-ca.pem" > "$WORK/attest-tpm2.conf"
+mkdir -p "$WORK/etc"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/attest-tpm2.conf" -- -T "$TCTI_A"
+expect "enroll with a certificate and a CA" 0
+same "enroll writes the signing-EK name" "$(cat "$WORK/etc/eksign.name" 2>/dev/null)" "$(cat "$WORK/ek.name")"
+case $OUT in *"attested against the EK certificate at NV 0x01c0000a"*"chain verified to /CN=Test TPM Root"*) pass "enroll says what it proved" ;;
+*) fail "enroll says what it proved" "$OUT" ;; esac
+printf 'ATTEST_TPM2_NAME_FILE=%s\n' "$WORK/etc/c.name" > "$WORK/c.conf"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/c.conf" -- -T "$TCTI_C"
+expect "enroll a TPM without EK certificate" 0
+case $OUT in *"NOT attested"*"trusted on first use"*) pass "trust on first use is stated plainly" ;; *) fail "trust on first use is stated plainly" "$OUT" ;; esac
+printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/b.name" "$WORK/a/ca" > "$WORK/b.conf"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/b.conf" -- -T "$TCTI_B"
+RC_B=$RC
+[ "$RC_B" -ne 0 ] && [ ! -e "$WORK/etc/b.name" ] && pass "enroll refuses a certificate from the wrong CA and writes nothing" ||
+	fail "enroll refuses a certificate from the wrong CA and writes nothing" "exit $RC_B"
+[ -z "$(ls -A "$WORK/etc" | grep '^\.eksign')" ] && pass "enroll leaves no temporary files" || fail "enroll leaves no temporary files" "$(ls -A "$WORK/etc")"
+
+finish
