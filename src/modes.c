@@ -156,6 +156,8 @@ int mode_attest(struct run *r, struct failure *f)
 	if (from_nv)
 		printf("EK certificate: NV 0x%08x, template %s%s\n", nv.index, used->label,
 		       nv.has_custom ? " (with the TPM's stored template/nonce)" : "");
+	else
+		printf("EK template: %s\n", used->label);
 	if (o->ca)
 		printf("Chain verified to %s\n", root);
 out:

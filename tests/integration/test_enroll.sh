@@ -128,6 +128,44 @@ run "$BIN" --attest "$WORK/pki/ek-l2-old.pem" --ca "$WORK/old-ca.pem"
 expect "an expired intermediate is refused" 1
 case $ERR in *expired*"Test TPM Intermediate"*) pass "the expired certificate is named" ;; *) fail "the expired certificate is named" "$ERR" ;; esac
 
+# Every high-range template the TPM supports: the EK made by tpm2-tools from
+# the profile's definition (PolicyB computed here), certified by our test CA.
+policy_b() { # HASH: PolicyOR(PolicyA, PolicyC) per the EK Credential Profile
+	python3 - "$1" <<'PY'
+import hashlib, struct, sys
+h = sys.argv[1]; f = getattr(hashlib, h); n = f().digest_size
+alg = {"sha256": 0x0B, "sha384": 0x0C, "sha512": 0x0D}[h]
+idx = {"sha256": 0x01C07F01, "sha384": 0x01C07F02, "sha512": 0x01C07F03}[h]
+a = f(f(b"\0" * n + struct.pack(">II", 0x151, 0x4000000B)).digest()).digest()
+nv = struct.pack(">IHIH", idx, alg, 0x220F1008, n) + a + struct.pack(">H", n + 2)
+c = f(b"\0" * n + struct.pack(">I", 0x192) + struct.pack(">H", alg) + f(nv).digest()).digest()
+sys.stdout.buffer.write(f(b"\0" * n + struct.pack(">I", 0x171) + a + c).digest())
+PY
+}
+HIGH_ATTRS='fixedtpm|fixedparent|sensitivedataorigin|userwithauth|adminwithpolicy|restricted|decrypt'
+for t in "H-1 (RSA 2048)|rsa2048:aes128cfb|sha256" "H-2 (ECC P-256)|ecc256:aes128cfb|sha256" \
+	"H-4 (ECC P-521)|ecc521:aes256cfb|sha512" "H-6 (RSA 3072)|rsa3072:aes256cfb|sha384" \
+	"H-7 (RSA 4096)|rsa4096:aes256cfb|sha384"; do
+	label=${t%%|*}; rest=${t#*|}; alg=${rest%%|*}; hash=${rest#*|}
+	policy_b "$hash" > "$WORK/policy.bin"
+	if ! tpm2_createprimary -Q -C e -g "$hash" -G "$alg" -a "$HIGH_ATTRS" -L "$WORK/policy.bin" \
+		-c "$WORK/h.ctx" 2>/dev/null; then
+		echo "NOTE template $label: this TPM cannot create it, not tested"
+		continue
+	fi
+	tpm2_readpublic -Q -c "$WORK/h.ctx" -f pem -o "$WORK/h.pem"
+	tpm2_flushcontext -t
+	openssl x509 -req -in "$WORK/pki/dummy.csr" -force_pubkey "$WORK/h.pem" -CA "$WORK/pki/int.pem" \
+		-CAkey "$WORK/pki/int.key" -CAcreateserial -out "$WORK/h-cert.pem" -days 365 \
+		-extfile "$WORK/pki/ext.cnf" -extensions v3_ek >/dev/null 2>&1
+	run "$BIN" --attest "$WORK/h-cert.pem" --name "$WORK/ek.name" --ca "$WORK/test-ca.pem"
+	expect "attest with an $label EK certificate" 0
+	case $OUT in *"EK template: $label"*) pass "ActivateCredential under template $label" ;;
+	*) fail "ActivateCredential under template $label" "$OUT" ;; esac
+done
+clean=$(tpm2_getcap handles-transient)
+[ -z "$clean" ] && pass "template runs leave nothing loaded" || fail "template runs leave nothing loaded" "$clean"
+
 # The enrollment command.
 printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/eksign.name" "$WORK/test-ca.pem" > "$WORK/attest-tpm2.conf"
 mkdir -p "$WORK/etc"
