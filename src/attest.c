@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -84,6 +85,21 @@ static int satisfy_policy(struct tpm *tpm, const struct ek_template *t,
 	return STATUS_OK;
 }
 
+/*
+ * The TPM's answers when the blob was not made for this EK and object: a
+ * verification failure, not a broken TPM.
+ */
+static bool credential_refused(TSS2_RC rc)
+{
+	TSS2_RC code = rc & TPM2_RC_FMT1 ? rc & (TPM2_RC_FMT1 | 0x3f) : rc;
+
+	if ((rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER)
+		return false;
+	return code == TPM2_RC_INTEGRITY || code == TPM2_RC_VALUE ||
+	       code == TPM2_RC_ECC_POINT || code == TPM2_RC_SIZE ||
+	       code == TPM2_RC_SCHEME || code == TPM2_RC_KEY_SIZE;
+}
+
 int attest_signing_ek(struct tpm *tpm, const struct signing_ek *sek,
 		      EVP_PKEY *cert_key, const struct ek_template *only,
 		      const TPM2B_PUBLIC *custom, const struct ek_template **used,
@@ -91,7 +107,7 @@ int attest_signing_ek(struct tpm *tpm, const struct signing_ek *sek,
 {
 	TPMT_SYM_DEF no_sym = { .algorithm = TPM2_ALG_NULL };
 	ESYS_TR ek = ESYS_TR_NONE, session = ESYS_TR_NONE;
-	TPM2B_PUBLIC tmpl;
+	TPM2B_PUBLIC tmpl = { 0 };
 	TPM2B_DIGEST challenge = { .size = 32 };
 	TPM2B_DIGEST *answer = NULL;
 	TPM2B_ID_OBJECT blob;
@@ -129,6 +145,12 @@ int attest_signing_ek(struct tpm *tpm, const struct signing_ek *sek,
 		goto out;
 	rc = Esys_ActivateCredential(tpm->esys, sek->handle, ek, ESYS_TR_PASSWORD,
 				     session, ESYS_TR_NONE, &blob, &seed, &answer);
+	if (rc && credential_refused(rc)) {
+		ret = fail(f, STATUS_VERIFY, "the TPM could not recover the credential "
+			   "(TPM error 0x%x): the signing EK and the certified EK are not "
+			   "in the same TPM", rc);
+		goto out;
+	}
 	if (rc) {
 		ret = fail_tss(f, "ActivateCredential", rc);
 		goto out;

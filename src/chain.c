@@ -11,7 +11,7 @@
 #include "chain.h"
 #include "infile.h"
 
-#define CA_FILE_CAP (1024 * 1024)
+#define CA_FILE_CAP ((size_t)1024 * 1024)
 
 static int add_cert(X509 *x, X509_STORE *store, STACK_OF(X509) *untrusted)
 {

@@ -40,12 +40,8 @@ int ek_cert_read(const char *path, X509 **cert, struct failure *f)
 	if (ret)
 		goto out;
 	ret = ek_cert_parse(data, len, cert, f);
-	if (ret) {
-		char reason[sizeof(f->text)];
-
-		snprintf(reason, sizeof(reason), "%s", f->text);
-		fail(f, ret, "EK certificate %s %s", path, reason);
-	}
+	if (ret)
+		fail_prefix(f, "EK certificate %s", path);
 out:
 	free(data);
 	return ret;

@@ -18,6 +18,10 @@ struct failure {
 int fail(struct failure *f, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Put context ("name file X") in front of the recorded sentence; keeps the status. */
+int fail_prefix(struct failure *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Record a failed TPM/TSS call: the call name, a plain sentence, the decoded rc. */
 int fail_tss(struct failure *f, const char *call, TSS2_RC rc);
 

@@ -46,12 +46,8 @@ int namefile_read(const char *path, TPM2B_NAME *name, struct failure *f)
 	if (ret)
 		goto out;
 	ret = namefile_parse((const char *)data, len, name, f);
-	if (ret) {
-		char reason[sizeof(f->text)];
-
-		memcpy(reason, f->text, sizeof(reason));
-		fail(f, ret, "name file %s %s", path, reason);
-	}
+	if (ret)
+		fail_prefix(f, "name file %s", path);
 out:
 	free(data);
 	return ret;
