@@ -63,6 +63,17 @@ check: deps
 check-boot: deps static
 	sh tests/boot/run.sh $(STATIC)
 
+TIDY_CHECKS := -*,bugprone-*,cert-*,clang-analyzer-*,-bugprone-easily-swappable-parameters,-cert-err33-c,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-clang-analyzer-valist.Uninitialized
+
+# Static analysers and clang warnings; suppressions are justified in tests/static-analysis.md.
+lint: deps
+	$(MAKE) CC=clang BUILD=$(BUILD)/clang $(BUILD)/clang/attest_tpm2_primary
+	cppcheck --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
+		--std=c11 -q -I src src/
+	clang-tidy --quiet --warnings-as-errors='*' -checks='$(TIDY_CHECKS)' src/*.c -- \
+		-std=c11 $(CPPFLAGS) -Isrc 2>/dev/null
+	shellcheck -s sh -e SC1091 src/attest-tpm2-enroll tests/*.sh tests/lib/*.sh tests/integration/*.sh tests/fuzz/*.sh
+
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	sh tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)

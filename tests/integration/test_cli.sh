@@ -72,7 +72,7 @@ same "eksign PEM equals tpm2_readpublic's" "$(pemder "$WORK/ek.pem")" "$(pemder 
 TPM2TOOLS_TCTI=$TCTI_B "$BIN" --eksign > "$WORK/ek-b.name"
 run "$BIN" -E -n "$WORK/ek-b.name" -f "$WORK/ek-wrong.pem"
 expect "eksign against another TPM's name fails" 1
-[ -e "$WORK/ek-wrong.pem" ] && fail "failed eksign writes no file" "file exists" || pass "failed eksign writes no file"
+no_file "failed eksign writes no file" "$WORK/ek-wrong.pem"
 clean_tpm "$TCTI_A" "failed eksign"
 run "$BIN" -E -f "$WORK/x.pem"
 expect "eksign --file without --name is a usage error" 2
@@ -106,7 +106,7 @@ expect "null_name file without newline" 0
 hexof "$WORK/ref-o.name" > "$WORK/wrong_null"
 run "$BIN" --certify null --name "$WORK/ek.name" -o -f "$WORK/bad.pem" "$WORK/wrong_null"
 expect "certify null against a wrong name fails" 1
-[ -e "$WORK/bad.pem" ] && fail "failed certify writes no file" "exists" || pass "failed certify writes no file"
+no_file "failed certify writes no file" "$WORK/bad.pem"
 clean_tpm "$TCTI_A" "failed certify"
 run "$BIN" --certify owner --name "$WORK/ek-b.name" -o
 expect "certify against another TPM's signing EK fails" 1
@@ -217,7 +217,7 @@ run "$BIN" --boot --require-null-name --name "$WORK/ek.name" "$WORK/absent_null_
 expect "boot --require-null-name without null_name fails" 1
 run "$BIN" --boot --name "$WORK/ek.name" -f "$WORK/boot-bad.pem" "$WORK/wrong_null"
 expect "boot with a wrong null_name fails" 1
-[ -e "$WORK/boot-bad.pem" ] && fail "failed boot writes no file" "exists" || pass "failed boot writes no file"
+no_file "failed boot writes no file" "$WORK/boot-bad.pem"
 run "$BIN" --boot --name "$WORK/ek-b.name" "$WORK/null_name"
 expect "boot on a foreign TPM fails" 1
 clean_tpm "$TCTI_A" "boot"

@@ -113,9 +113,10 @@ q openssl x509 -req -in dummy.csr -force_pubkey ekpub.pem -CA int-expired.pem -C
 cd - >/dev/null || exit 1
 { printf 'VENDORHEADER0123'; openssl x509 -in "$WORK/pki/ek-l2.pem" -outform DER; head -c 40 /dev/zero; } > "$WORK/ek-l2.nv"
 size=$(wc -c < "$WORK/ek-l2.nv")
-tpm2_nvdefine -Q 0x01c0000a -C o -s "$size" -a "ownerwrite|ownerread|authread|authwrite|no_da" &&
-	tpm2_nvwrite -Q 0x01c0000a -C o -i "$WORK/ek-l2.nv" ||
+if ! tpm2_nvdefine -Q 0x01c0000a -C o -s "$size" -a "ownerwrite|ownerread|authread|authwrite|no_da" ||
+	! tpm2_nvwrite -Q 0x01c0000a -C o -i "$WORK/ek-l2.nv"; then
 	fail "store L-2 certificate in NV" "tpm2_nvdefine/nvwrite failed"
+fi
 cat "$WORK/pki/root.pem" "$WORK/pki/int.pem" > "$WORK/test-ca.pem"
 run "$BIN" --attest nv: --name "$WORK/ek.name" --ca "$WORK/test-ca.pem"
 expect "L-2 certificate with vendor header and padding" 0
@@ -164,7 +165,7 @@ for t in "H-1 (RSA 2048)|rsa2048:aes128cfb|sha256" "H-2 (ECC P-256)|ecc256:aes12
 	*) fail "ActivateCredential under template $label" "$OUT" ;; esac
 done
 clean=$(tpm2_getcap handles-transient)
-[ -z "$clean" ] && pass "template runs leave nothing loaded" || fail "template runs leave nothing loaded" "$clean"
+if [ -z "$clean" ]; then pass "template runs leave nothing loaded"; else fail "template runs leave nothing loaded" "$clean"; fi
 
 # The enrollment command.
 printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/eksign.name" "$WORK/test-ca.pem" > "$WORK/attest-tpm2.conf"
@@ -181,8 +182,8 @@ case $OUT in *"NOT attested"*"trusted on first use"*) pass "trust on first use i
 printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/b.name" "$WORK/a/ca" > "$WORK/b.conf"
 run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/b.conf" -- -T "$TCTI_B"
 RC_B=$RC
-[ "$RC_B" -ne 0 ] && [ ! -e "$WORK/etc/b.name" ] && pass "enroll refuses a certificate from the wrong CA and writes nothing" ||
-	fail "enroll refuses a certificate from the wrong CA and writes nothing" "exit $RC_B"
-[ -z "$(ls -A "$WORK/etc" | grep '^\.eksign')" ] && pass "enroll leaves no temporary files" || fail "enroll leaves no temporary files" "$(ls -A "$WORK/etc")"
+if [ "$RC_B" -ne 0 ] && [ ! -e "$WORK/etc/b.name" ]; then pass "enroll refuses a certificate from the wrong CA and writes nothing"; else fail "enroll refuses a certificate from the wrong CA and writes nothing" "exit $RC_B"; fi
+leftover=$(find "$WORK/etc" -name '.eksign*')
+if [ -z "$leftover" ]; then pass "enroll leaves no temporary files"; else fail "enroll leaves no temporary files" "$leftover"; fi
 
 finish

@@ -25,8 +25,13 @@ expect() {
 			fail "$1" "printed on stdout despite failing: $OUT"
 			return 1
 		fi
-		if [ "$(printf '%s\n' "$ERR" | grep -c 'attest_tpm2_primary: ')" -lt 1 ]; then
-			fail "$1" "no 'attest_tpm2_primary:' message on stderr: $ERR"
+		if [ "$(printf '%s\n' "$ERR" | grep -c '^attest_tpm2_primary: ')" -ne 1 ]; then
+			fail "$1" "not one 'attest_tpm2_primary:' message on stderr: $ERR"
+			return 1
+		fi
+		# Usage errors add the usage text; every other failure is one line.
+		if [ "$2" -ne 2 ] && [ "$(printf '%s\n' "$ERR" | wc -l)" -ne 1 ]; then
+			fail "$1" "more than one line on stderr: $ERR"
 			return 1
 		fi
 	fi
@@ -39,6 +44,15 @@ same() {
 		pass "$1"
 	else
 		fail "$1" "'$2' != '$3'"
+	fi
+}
+
+# no_file NAME PATH: a failed run must not have written PATH.
+no_file() {
+	if [ -e "$2" ]; then
+		fail "$1" "$2 exists"
+	else
+		pass "$1"
 	fi
 }
 

@@ -5,7 +5,7 @@ set -eu
 
 packages="build-essential pkg-config libtss2-dev libssl-dev libcmocka-dev
  swtpm swtpm-tools tpm2-tools openssl python3 musl-tools dpkg-dev xz-utils file
- clang cppcheck shellcheck"
+ clang libclang-rt-14-dev cppcheck shellcheck"
 
 missing=""
 for p in $packages; do
