@@ -13,11 +13,9 @@ int fail(struct failure *f, int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	/* f is an output parameter: callers may pass it uninitialized, and
-	 * vsnprintf only writes f->text.  clang-tidy 14's analyzer at times
-	 * calls ap uninitialized here: a false positive, va_start is above. */
+	/* f is an output parameter: callers may pass it uninitialized. */
 	/* cppcheck-suppress ctuuninitvar */
-	vsnprintf(f->text, sizeof(f->text), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	vsnprintf(f->text, sizeof(f->text), fmt, ap);
 	va_end(ap);
 	f->status = status;
 	return status;
