@@ -26,8 +26,13 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 PROG     := $(BUILD)/attest_tpm2_primary
 STATIC   := $(BUILD)/static/attest_tpm2_primary
 
-# Which binary the integration and boot suites exercise: the static one is the product.
+# Which binary the integration suites exercise: the static one is the product;
+# a sanitizer build tests its own instrumented binary.
+ifeq ($(SANITIZE),1)
 TEST_BIN ?= $(PROG)
+else
+TEST_BIN ?= $(STATIC)
+endif
 
 .PHONY: all static deps check check-unit check-integration check-boot check-static demo bench fuzz install clean distclean lint
 
@@ -43,8 +48,8 @@ $(PROG): $(OBJS)
 $(BUILD)/libattest.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-static:
-	sh static/build.sh $(BUILD)/static
+static: deps
+	VERSION=$(VERSION) sh static/build.sh $(BUILD)/static
 
 deps:
 	sh tests/lib/ensure-packages.sh

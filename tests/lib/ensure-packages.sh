@@ -5,7 +5,9 @@ set -eu
 
 packages="build-essential pkg-config libtss2-dev libssl-dev libcmocka-dev
  swtpm swtpm-tools tpm2-tools openssl python3 musl-tools dpkg-dev xz-utils file
- clang libclang-rt-14-dev cppcheck shellcheck"
+ clang libclang-rt-14-dev cppcheck shellcheck
+ autoconf automake libtool autoconf-archive libltdl-dev binutils linux-libc-dev
+ debian-archive-keyring time"
 
 missing=""
 for p in $packages; do

@@ -1,0 +1,42 @@
+#!/bin/sh
+# The shipped binary: fully static, no dlopen, within its size and memory
+# budgets. Only meaningful for the static build; other builds say so and stop.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/lib/swtpm.sh"
+. "$here/lib/check.sh"
+
+if ! file -L "$BIN" | grep -q 'statically linked'; then
+	echo "NOTE $BIN is not the static build: static checks not run"
+	exit 0
+fi
+WORK=$(mktemp -d)
+cleanup() {
+	swtpm_stop "$WORK/a"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+pass "file says statically linked"
+case $(ldd "$BIN" 2>&1) in *"not a dynamic executable"*) pass "ldd rejects it" ;; *) fail "ldd rejects it" "$(ldd "$BIN" 2>&1)" ;; esac
+size=$(wc -c < "$BIN")
+if [ "$size" -le 2097152 ]; then pass "size $size bytes is within 2 MiB"; else fail "size within 2 MiB" "$size bytes"; fi
+if grep -q dlopen "$BIN"; then fail "no dlopen in the binary" "found"; else pass "no dlopen in the binary"; fi
+
+swtpm_provision "$WORK/a" || { fail provision "swtpm_setup failed"; exit 1; }
+swtpm_start "$WORK/a"
+"$BIN" -T "$TCTI" --eksign > "$WORK/ek.name"
+"$BIN" -T "$TCTI" --certify null --name "$WORK/ek.name" -o > "$WORK/null_name"
+# Peak resident memory of a --certify null run (GNU time reads the kernel's accounting).
+rss=$(/usr/bin/time -f '%M' "$BIN" -T "$TCTI" --certify null --name "$WORK/ek.name" \
+	"$WORK/null_name" 2>&1 >/dev/null | tail -n 1)
+if [ "$rss" -gt 0 ] && [ "$rss" -lt 4096 ]; then
+	pass "certify null peaks at $rss KiB resident (< 4 MiB)"
+else
+	fail "certify null stays under 4 MiB resident" "$rss KiB"
+fi
+# No configuration file may change its behaviour.
+run env OPENSSL_CONF=/nonexistent/openssl.cnf "$BIN" -T "$TCTI" --certify null --name "$WORK/ek.name" "$WORK/null_name"
+expect "ignores OPENSSL_CONF" 0
+
+finish
