@@ -54,6 +54,12 @@ static int run_mode(struct run *r, struct failure *f)
 	}
 	ret = modes[r->opt->mode](r, f);
 out:
+	if (r->opt->auth) {
+		TPM2B_AUTH empty = { 0 };
+
+		/* ESYS keeps its own copy of the password: overwrite it before teardown. */
+		(void)Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_ENDORSEMENT, &empty);
+	}
 	tpm_close(&r->tpm);
 	return ret;
 }
