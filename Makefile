@@ -4,6 +4,7 @@ BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 DRACUTDIR ?= $(PREFIX)/lib/dracut/modules.d
 ITDIR    ?= $(PREFIX)/share/initramfs-tools
+LIBEXECDIR ?= $(PREFIX)/lib/attest-tpm2
 SYSCONFDIR ?= /etc
 BUILD    ?= build
 CC       ?= cc
@@ -78,6 +79,8 @@ lint: deps
 	clang-tidy --quiet --warnings-as-errors='*' -checks='$(TIDY_CHECKS)' src/*.c -- \
 		-std=c11 $(CPPFLAGS) -Isrc 2>/dev/null
 	shellcheck -s sh -e SC1091 src/attest-tpm2-enroll tests/*.sh tests/lib/*.sh tests/integration/*.sh tests/fuzz/*.sh
+	shellcheck -e SC1091 dracut/attest-tpm2-lib.sh dracut/91attest-tpm2/*.sh initramfs-tools/hooks/* \
+		initramfs-tools/scripts/init-premount/* tests/boot/*.sh
 
 FUZZ_SECONDS ?= 60
 fuzz: deps
@@ -93,6 +96,18 @@ install: $(PROG)
 	install -D -m 0755 $(if $(wildcard $(STATIC)),$(STATIC),$(PROG)) $(DESTDIR)$(BINDIR)/attest_tpm2_primary
 	install -D -m 0755 src/attest-tpm2-enroll $(DESTDIR)$(BINDIR)/attest-tpm2-enroll
 	install -D -m 0644 attest_tpm2_primary.1 $(DESTDIR)$(MANDIR)/man1/attest_tpm2_primary.1
+	install -D -m 0644 dracut/attest-tpm2-lib.sh $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh
+	install -d $(DESTDIR)$(DRACUTDIR)/91attest-tpm2
+	install -m 0755 dracut/91attest-tpm2/module-setup.sh dracut/91attest-tpm2/attest-tpm2-hook.sh \
+		$(DESTDIR)$(DRACUTDIR)/91attest-tpm2/
+	install -m 0644 dracut/91attest-tpm2/attest-tpm2.service \
+		dracut/91attest-tpm2/attest-tpm2-cryptsetup.conf $(DESTDIR)$(DRACUTDIR)/91attest-tpm2/
+	install -D -m 0755 initramfs-tools/hooks/attest-tpm2 $(DESTDIR)$(ITDIR)/hooks/attest-tpm2
+	install -D -m 0755 initramfs-tools/scripts/init-premount/attest-tpm2 \
+		$(DESTDIR)$(ITDIR)/scripts/init-premount/attest-tpm2
+	# An existing configuration is the administrator's: never overwrite it.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/attest-tpm2.conf ] || \
+		install -D -m 0644 dracut/attest-tpm2.conf $(DESTDIR)$(SYSCONFDIR)/attest-tpm2.conf
 
 clean:
 	rm -rf $(BUILD)

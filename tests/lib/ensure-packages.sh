@@ -7,7 +7,10 @@ packages="build-essential pkg-config libtss2-dev libssl-dev libcmocka-dev
  swtpm swtpm-tools tpm2-tools openssl python3 musl-tools dpkg-dev xz-utils file
  clang libclang-rt-14-dev cppcheck shellcheck
  autoconf automake libtool autoconf-archive libltdl-dev binutils linux-libc-dev
- debian-archive-keyring time"
+ debian-archive-keyring time
+ qemu-system-x86 cryptsetup-bin dmsetup e2fsprogs dracut-core initramfs-tools-core
+ klibc-utils systemd udev kmod cpio zstd util-linux linux-source-6.12 bison flex
+ libelf-dev bc"
 
 missing=""
 for p in $packages; do

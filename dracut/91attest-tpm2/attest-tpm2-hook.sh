@@ -1,0 +1,13 @@
+#!/bin/sh
+# dracut pre-trigger hook (classic, non-systemd initramfs): verify the TPM
+# before udev is triggered, so before 90crypt can unlock anything.
+# Sourced by /init: never "exit" here.
+
+# shellcheck source=SCRIPTDIR/../attest-tpm2-lib.sh
+. /usr/lib/attest-tpm2/attest-tpm2-lib.sh
+
+# Under enforce the boot goes no further until the check passes: leaving the
+# shell runs it again. With rd.shell=0, emergency_shell halts instead.
+while ! attest_tpm2_check; do
+    emergency_shell -n attest-tpm2 "attest-tpm2: TPM not verified; no encrypted volume unlocked. Run: $ATTEST_TPM2_RERUN ; leave the shell to check again."
+done

@@ -1,0 +1,208 @@
+# shellcheck shell=sh
+# shellcheck disable=SC2154,SC2034 # globals shared with run.sh
+# Helpers for tests/boot/run.sh: package check, staging install, enrollment,
+# encrypted root disk, initramfs builds in a private mount namespace, and
+# QEMU (TCG) boots with swtpm. Expects $repo, $here and $work to be set.
+
+log() { printf '%s\n' "$*" >&2; }
+die() {
+	log "run.sh: $*"
+	exit 2
+}
+
+# ensure_packages: install what a fresh Debian 12 lacks (root only).
+ensure_packages() {
+	missing=
+	for p in qemu-system-x86 swtpm swtpm-tools cryptsetup-bin dmsetup e2fsprogs \
+		dracut-core initramfs-tools-core klibc-utils systemd udev kmod cpio zstd \
+		util-linux binutils linux-source-6.12 bison flex libelf-dev bc libssl-dev make gcc; do
+		dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q 'ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	[ "$(id -u)" -eq 0 ] || die "missing packages:$missing"
+	log "installing:$missing"
+	# shellcheck disable=SC2086 # word splitting intended
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2 ||
+		die "apt-get install failed"
+}
+
+# stage_install DESTDIR: the files "make install" puts in place (keep in step
+# with the Makefile's install target).
+stage_install() {
+	d=$1
+	install -d "$d/usr/bin" "$d/usr/lib/attest-tpm2" "$d/usr/lib/dracut/modules.d/91attest-tpm2" \
+		"$d/usr/share/initramfs-tools/hooks" "$d/usr/share/initramfs-tools/scripts/init-premount" \
+		"$d/etc"
+	install -m 0755 "$bin" "$d/usr/bin/attest_tpm2_primary"
+	install -m 0644 "$repo/dracut/attest-tpm2-lib.sh" "$d/usr/lib/attest-tpm2/attest-tpm2-lib.sh"
+	install -m 0755 "$repo/dracut/91attest-tpm2/module-setup.sh" \
+		"$repo/dracut/91attest-tpm2/attest-tpm2-hook.sh" "$d/usr/lib/dracut/modules.d/91attest-tpm2/"
+	install -m 0644 "$repo/dracut/91attest-tpm2/attest-tpm2.service" \
+		"$repo/dracut/91attest-tpm2/attest-tpm2-cryptsetup.conf" "$d/usr/lib/dracut/modules.d/91attest-tpm2/"
+	install -m 0755 "$repo/initramfs-tools/hooks/attest-tpm2" "$d/usr/share/initramfs-tools/hooks/attest-tpm2"
+	install -m 0755 "$repo/initramfs-tools/scripts/init-premount/attest-tpm2" \
+		"$d/usr/share/initramfs-tools/scripts/init-premount/attest-tpm2"
+	install -m 0644 "$repo/dracut/attest-tpm2.conf" "$d/etc/attest-tpm2.conf"
+}
+
+free_port() {
+	p=$((20000 + ($$ % 2000) * 10 + ${1:-0} * 2))
+	while ss -Hltn "sport = :$p" 2> /dev/null | grep -q . ||
+		ss -Hltn "sport = :$((p + 1))" 2> /dev/null | grep -q .; do
+		p=$((p + 2))
+	done
+	echo "$p"
+}
+
+# enroll STATEDIR NAMEFILE INDEX: create a TPM (fresh endorsement seed) in
+# STATEDIR and write its signing-EK name, as an administrator would.
+enroll() {
+	mkdir -p "$1"
+	port=$(free_port "$3")
+	swtpm socket --tpm2 --tpmstate dir="$1" --server type=tcp,port="$port" \
+		--ctrl type=tcp,port=$((port + 1)) --flags not-need-init,startup-clear \
+		--log file="$1.log" &
+	spid=$!
+	i=0
+	while ! ss -Hltn "sport = :$port" | grep -q .; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || break
+		sleep 0.1
+	done
+	TSS2_LOG=all+none "$bin" -T "swtpm:host=127.0.0.1,port=$port" --eksign > "$2"
+	rc=$?
+	swtpm_ioctl --tcp "127.0.0.1:$((port + 1))" -s > /dev/null 2>&1 || kill "$spid" 2> /dev/null
+	wait "$spid" 2> /dev/null
+	[ $rc -eq 0 ] && [ -s "$2" ]
+}
+
+# make_disk IMAGE KEYFILE MARKER: LUKS2 volume holding a tiny ext4 root whose
+# /sbin/init prints MARKER (read from the encrypted disk) and powers off.
+# Encrypted offline in userspace by cryptsetup: no device-mapper needed.
+make_disk() {
+	r=$work/rootfs
+	rm -rf "$r"
+	mkdir -p "$r/bin" "$r/sbin" "$r/lib" "$r/proc" "$r/sys" "$r/dev" "$r/run" "$r/etc"
+	# systemd only switches into an OS tree, which has an os-release file.
+	printf 'ID=attest-tpm2-test\nNAME="attest-tpm2 boot test root"\n' > "$r/etc/os-release"
+	ksh=/usr/lib/klibc/bin/sh
+	interp=$(readelf -l "$ksh" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+	[ -n "$interp" ] || die "cannot find klibc's interpreter"
+	cp "$ksh" "$r/bin/sh"
+	cp "$interp" "$r/lib/"
+	cat > "$r/sbin/init" <<-'EOF'
+		#!/bin/sh
+		exec > /dev/console 2>&1
+		echo "ATTEST-TPM2-TEST root reached"
+		read -r m < /marker
+		echo "ATTEST-TPM2-TEST MARKER $m"
+		if read -r s < /run/attest-tpm2/srk.pem; then
+			echo "ATTEST-TPM2-TEST SRK $s"
+		fi
+		echo o > /proc/sysrq-trigger
+		# Power-off is asynchronous: do not exit (and panic) meanwhile.
+		read -r m < /dev/console
+	EOF
+	chmod 0755 "$r/sbin/init"
+	printf '%s\n' "$3" > "$r/marker"
+	rm -f "$1"
+	truncate -s 24M "$1"
+	mke2fs -q -t ext4 -L testroot -d "$r" "$1" 8M || die "mke2fs failed"
+	head -c 64 /dev/urandom > "$2"
+	cryptsetup reencrypt --encrypt --type luks2 --reduce-device-size 16M --pbkdf pbkdf2 \
+		--pbkdf-force-iterations 1000 --key-file "$2" -q "$1" > /dev/null || die "cryptsetup failed"
+	cryptsetup luksUUID "$1"
+}
+
+# in_namespace ETCDIR USRLOWER CMD...: run CMD in a private mount namespace
+# where ETCDIR is layered over /etc, USRLOWER (colon separated) over /usr,
+# $work/boot over /boot and the unpacked stock modules tree is bound in, so
+# that image generators see "installed" kernels without touching the host.
+in_namespace() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m sh -c '
+		set -e
+		etc=$1 usrlower=$2
+		shift 2
+		mount -t overlay overlay -o "lowerdir=$usrlower:/usr" /usr
+		mount --bind "$stock_tree" "/usr/lib/modules/$srel"
+		mount -t overlay overlay -o "lowerdir=$work/boot:/boot" /boot
+		mount -t overlay overlay -o "lowerdir=$etc:/etc" /etc
+		exec "$@"
+	' sh "$@"
+}
+
+# boot NAME KERNEL INITRD TPMSTATE|none APPEND: boot under QEMU TCG, serial
+# console to $work/NAME.log. Stops at poweroff, when a shell prompt shows, or
+# after $boot_timeout seconds. Writes the seconds taken to $work/NAME.secs.
+boot() {
+	name=$1 kernel=$2 initrd=$3 tpm=$4 append=$5
+	blog=$work/$name.log
+	: > "$blog"
+	set -- -accel tcg -m 1024 -smp 1 -nodefaults -no-reboot -display none \
+		-serial "file:$blog" -kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 $append" \
+		-drive "file=$disk,format=raw,if=virtio,snapshot=on"
+	tpid=
+	hang=
+	case "$tpm" in
+	*+hang)
+		# The TPM stops answering once the kernel has handed over to /init.
+		hang=yes
+		tpm=${tpm%+hang}
+		;;
+	esac
+	if [ "$tpm" != none ]; then
+		st=$work/tpm-$name
+		rm -rf "$st"
+		cp -a "$tpm" "$st"
+		sock=$work/$name.sock
+		swtpm socket --tpm2 --tpmstate dir="$st" --ctrl type=unixio,path="$sock" --terminate \
+			--log file="$work/$name.swtpm.log" &
+		tpid=$!
+		i=0
+		while [ ! -S "$sock" ] && [ $i -lt 50 ]; do
+			i=$((i + 1))
+			sleep 0.1
+		done
+		set -- "$@" -chardev "socket,id=chrtpm,path=$sock" \
+			-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
+	fi
+	start=$(date +%s)
+	qemu-system-x86_64 "$@" > "$work/$name.qemu.log" 2>&1 &
+	qpid=$!
+	while kill -0 "$qpid" 2> /dev/null; do
+		now=$(date +%s)
+		if [ $((now - start)) -ge "$boot_timeout" ]; then
+			echo "ATTEST-TPM2-TEST timeout after ${boot_timeout}s" >> "$blog"
+			break
+		fi
+		if [ -n "$hang" ] && grep -q 'Run /init as init process' "$blog"; then
+			kill -STOP "$tpid"
+			hang=
+		fi
+		if grep -Eq 'Dropping to debug shell|Entering emergency mode|\(initramfs\) |You are in emergency mode' "$blog"; then
+			sleep 2
+			break
+		fi
+		sleep 0.5
+	done
+	echo $(($(date +%s) - start)) > "$work/$name.secs"
+	# swtpm first: QEMU cannot quit while its TPM backend waits for a
+	# stopped swtpm.
+	if [ -n "$tpid" ]; then
+		kill -CONT "$tpid" 2> /dev/null
+		kill "$tpid" 2> /dev/null
+	fi
+	kill "$qpid" 2> /dev/null
+	i=0
+	while kill -0 "$qpid" 2> /dev/null && [ $i -lt 50 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	kill -KILL "$qpid" 2> /dev/null
+	wait "$qpid" 2> /dev/null
+	[ -z "$tpid" ] || wait "$tpid" 2> /dev/null
+	return 0
+}
