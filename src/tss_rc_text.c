@@ -54,7 +54,7 @@ const char *tss_rc_plain(TSS2_RC rc)
 	switch (tpm_error_code(code)) {
 	case TPM2_RC_AUTH_FAIL:
 	case TPM2_RC_BAD_AUTH:
-		return "authorization failed: wrong endorsement hierarchy password (try -a)";
+		return "authorization failed (a wrong or missing endorsement hierarchy password? see -a)";
 	case TPM2_RC_HIERARCHY:
 		return "the hierarchy is disabled";
 	case TPM2_RC_LOCKOUT:
