@@ -3,6 +3,7 @@
 #include <openssl/core_names.h>
 
 #include "ek_templates.h"
+#include "pubkey.h"
 
 /*
  * Policy digests from the EK Credential Profile. PolicyA is
@@ -158,22 +159,9 @@ void ek_template_public(const struct ek_template *t, TPM2B_PUBLIC *out)
 	}
 }
 
-static const char *curve_group(TPMI_ECC_CURVE curve)
-{
-	switch (curve) {
-	case TPM2_ECC_NIST_P256:
-		return "prime256v1";
-	case TPM2_ECC_NIST_P384:
-		return "secp384r1";
-	case TPM2_ECC_NIST_P521:
-		return "secp521r1";
-	default:
-		return "";
-	}
-}
-
 bool ek_template_fits(const struct ek_template *t, EVP_PKEY *key)
 {
+	const char *want = pubkey_curve(t->curve, NULL);
 	char group[32];
 
 	if (t->type == TPM2_ALG_RSA)
@@ -182,5 +170,5 @@ bool ek_template_fits(const struct ek_template *t, EVP_PKEY *key)
 	return EVP_PKEY_is_a(key, "EC") &&
 	       EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
 					      sizeof(group), NULL) == 1 &&
-	       !strcmp(group, curve_group(t->curve));
+	       want && !strcmp(group, want);
 }

@@ -1,15 +1,14 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include <stdlib.h>
-
 #include "attest.h"
-#include "chain.h"
-#include "ek_nv.h"
 #include "certify.h"
+#include "chain.h"
 #include "ek_cert.h"
+#include "ek_nv.h"
 #include "kmsg.h"
 #include "modes.h"
 #include "name.h"

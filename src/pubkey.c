@@ -8,21 +8,30 @@
 #include "outfile.h"
 #include "pubkey.h"
 
-static const char *curve_group(TPMI_ECC_CURVE curve, size_t *field)
+const char *pubkey_curve(TPMI_ECC_CURVE curve, size_t *field)
 {
+	size_t bytes;
+	const char *name;
+
 	switch (curve) {
 	case TPM2_ECC_NIST_P256:
-		*field = 32;
-		return "P-256";
+		bytes = 32;
+		name = "prime256v1";
+		break;
 	case TPM2_ECC_NIST_P384:
-		*field = 48;
-		return "P-384";
+		bytes = 48;
+		name = "secp384r1";
+		break;
 	case TPM2_ECC_NIST_P521:
-		*field = 66;
-		return "P-521";
+		bytes = 66;
+		name = "secp521r1";
+		break;
 	default:
 		return NULL;
 	}
+	if (field)
+		*field = bytes;
+	return name;
 }
 
 /* Uncompressed point 04||x||y, coordinates left-padded to the field size. */
@@ -68,7 +77,7 @@ int pubkey_from_tpm(const TPMT_PUBLIC *pub, EVP_PKEY **key, struct failure *f)
 		goto out;
 	}
 	if (pub->type == TPM2_ALG_ECC) {
-		group = curve_group(pub->parameters.eccDetail.curveID, &field);
+		group = pubkey_curve(pub->parameters.eccDetail.curveID, &field);
 		if (!group || ecc_point(&pub->unique.ecc, field, point)) {
 			ret = fail(f, STATUS_VERIFY, "TPM returned an unsupported or malformed ECC key");
 			goto out;

@@ -9,6 +9,12 @@
 
 #include "failure.h"
 
+/*
+ * libcrypto's group name for a TPM curve (as EVP_PKEY reports it), and the
+ * coordinate size in bytes when field is not NULL; NULL if unsupported.
+ */
+const char *pubkey_curve(TPMI_ECC_CURVE curve, size_t *field);
+
 /* An EVP_PKEY for an ECC (P-256/384/521) or RSA TPM public area. */
 int pubkey_from_tpm(const TPMT_PUBLIC *pub, EVP_PKEY **key, struct failure *f);
 
