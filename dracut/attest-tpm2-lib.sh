@@ -155,6 +155,17 @@ attest_tpm2_find_device() {
 	return 1
 }
 
+# attest_tpm2_tick: wait a tenth of a second (a whole one where sleep only
+# takes integers) and count it off _at_ticks, in tenths.
+attest_tpm2_tick() {
+	if sleep 0.1 2> /dev/null; then
+		_at_ticks=$((_at_ticks - 1))
+	else
+		sleep 1
+		_at_ticks=$((_at_ticks - 10))
+	fi
+}
+
 # attest_tpm2_wait_device: load the usual TPM drivers if no device node is
 # there yet, then wait up to ATTEST_TPM2_DEVICE_WAIT seconds for one.
 attest_tpm2_wait_device() {
@@ -167,20 +178,15 @@ attest_tpm2_wait_device() {
 	while :; do
 		attest_tpm2_find_device && return 0
 		[ "$_at_ticks" -gt 0 ] || return 1
-		if sleep 0.1 2> /dev/null; then
-			_at_ticks=$((_at_ticks - 1))
-		else
-			sleep 1
-			_at_ticks=$((_at_ticks - 10))
-		fi
+		attest_tpm2_tick
 	done
 }
 
 # attest_tpm2_run ARGS...: run the binary, but stop waiting for it
-# ATTEST_TPM2_TIMEOUT + 10 seconds on. A TPM that stops answering can keep a
-# process in the kernel's driver, where its own --timeout cannot end it,
-# for minutes; the boot must not wait for that. Returns the binary's exit
-# status, or 124 when it was abandoned.
+# ATTEST_TPM2_TIMEOUT + 10 seconds on. The binary bounds itself with
+# --timeout; this second bound keeps the boot from waiting on a binary that
+# somehow does not. Returns the binary's exit status, or 124 when it was
+# abandoned.
 attest_tpm2_run() {
 	"$ATTEST_TPM2_BIN" "$@" &
 	_at_pid=$!
@@ -190,12 +196,7 @@ attest_tpm2_run() {
 			kill -KILL "$_at_pid" 2> /dev/null
 			return 124
 		fi
-		if sleep 0.1 2> /dev/null; then
-			_at_ticks=$((_at_ticks - 1))
-		else
-			sleep 1
-			_at_ticks=$((_at_ticks - 10))
-		fi
+		attest_tpm2_tick
 	done
 	wait "$_at_pid"
 }
