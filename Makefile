@@ -13,7 +13,9 @@ VERSION  := 0.1.0
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
-LIBS     := $(shell pkg-config --libs tss2-esys tss2-sys tss2-mu tss2-rc tss2-tcti-device tss2-tcti-swtpm tss2-tcti-mssim libcrypto 2>/dev/null)
+# Expanded when a link runs, not when the Makefile is read: on a brand-new
+# machine pkg-config and the -dev packages arrive only with a deps target.
+LIBS      = $(shell pkg-config --libs tss2-esys tss2-sys tss2-mu tss2-rc tss2-tcti-device tss2-tcti-swtpm tss2-tcti-mssim libcrypto 2>/dev/null)
 
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -35,7 +37,8 @@ else
 TEST_BIN ?= $(STATIC)
 endif
 
-.PHONY: all static deps check check-unit check-integration check-boot check-static demo bench fuzz install clean distclean lint
+.PHONY: all static deps deps-demo deps-lint deps-boot deps-fresh check check-boot check-fresh \
+	demo bench fuzz install clean distclean lint
 
 all: $(PROG)
 
@@ -53,7 +56,10 @@ static: deps
 	VERSION=$(VERSION) sh static/build.sh $(BUILD)/static
 
 deps:
-	sh tests/lib/ensure-packages.sh
+	sh tests/lib/ensure-packages.sh check
+
+deps-demo deps-lint deps-boot deps-fresh:
+	sh tests/lib/ensure-packages.sh $(@:deps-%=%)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
@@ -66,19 +72,20 @@ check: deps
 	$(if $(filter $(STATIC),$(TEST_BIN)),$(MAKE) static)
 	sh tests/run.sh --build $(BUILD) --bin $(TEST_BIN)
 
-check-boot: deps static
+check-boot: deps-boot static
 	sh tests/boot/run.sh $(STATIC)
 
 TIDY_CHECKS := -*,bugprone-*,cert-*,clang-analyzer-*,-bugprone-easily-swappable-parameters,-cert-err33-c,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-clang-analyzer-valist.Uninitialized
 
 # Static analysers and clang warnings; suppressions are justified in tests/static-analysis.md.
-lint: deps
+lint: deps-lint
 	$(MAKE) CC=clang BUILD=$(BUILD)/clang $(BUILD)/clang/attest_tpm2_primary
 	cppcheck --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 		--std=c11 -q -I src src/
 	clang-tidy --quiet --warnings-as-errors='*' -checks='$(TIDY_CHECKS)' src/*.c -- \
 		-std=c11 $(CPPFLAGS) -Isrc 2>/dev/null
-	shellcheck -s sh -e SC1091 src/attest-tpm2-enroll tests/*.sh tests/lib/*.sh tests/integration/*.sh tests/fuzz/*.sh
+	shellcheck -s sh -e SC1091 src/attest-tpm2-enroll tests/*.sh tests/lib/*.sh tests/integration/*.sh tests/fuzz/*.sh \
+		tests/fresh/*.sh
 	shellcheck -e SC1091 dracut/attest-tpm2-lib.sh dracut/91attest-tpm2/*.sh initramfs-tools/hooks/* \
 		initramfs-tools/scripts/init-premount/* tests/boot/*.sh
 
@@ -86,11 +93,21 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	sh tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
 
-demo: deps $(PROG)
+# The build re-enters make after deps, as check does: the first run on a
+# brand-new machine must work too.
+demo: deps-demo
+	$(MAKE) $(PROG)
 	sh tests/demo.sh $(PROG)
 
-bench: deps $(PROG)
+bench: deps-demo
+	$(MAKE) $(PROG)
 	sh tests/bench.sh $(PROG)
+
+# "make demo" as the very first command on a brand-new Debian 12: in a fresh
+# root built with mmdebstrap from this machine's archive, with nothing
+# installed but make and git.
+check-fresh: deps-fresh
+	sh tests/fresh/run.sh
 
 install: $(PROG)
 	install -D -m 0755 $(if $(wildcard $(STATIC)),$(STATIC),$(PROG)) $(DESTDIR)$(BINDIR)/attest_tpm2_primary

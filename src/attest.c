@@ -10,15 +10,17 @@
 #include "pubkey.h"
 
 /* Each candidate costs a CreatePrimary (seconds for RSA): try only fitting ones. */
-static int find_ek(struct tpm *tpm, EVP_PKEY *cert_key, const struct ek_template *only,
-		   const TPM2B_PUBLIC *custom, const struct ek_template **used,
-		   ESYS_TR *ek, TPM2B_PUBLIC *tmpl_out, struct failure *f)
+int attest_find_ek(struct tpm *tpm, ESYS_TR auth, EVP_PKEY *cert_key,
+		   const struct ek_template *only, const TPM2B_PUBLIC *custom,
+		   struct found_ek *ek, struct failure *f)
 {
 	TPM2B_PUBLIC *pub = NULL;
 	EVP_PKEY *key = NULL;
 	size_t i;
 	int ret, tried = 0;
 
+	ek->handle = ESYS_TR_NONE;
+	ek->used = NULL;
 	for (i = 0; i < ek_template_count; i++) {
 		const struct ek_template *t = &ek_templates[i];
 
@@ -26,28 +28,29 @@ static int find_ek(struct tpm *tpm, EVP_PKEY *cert_key, const struct ek_template
 			continue;
 		tried++;
 		if (custom)
-			*tmpl_out = *custom;
+			ek->tmpl = *custom;
 		else
-			ek_template_public(t, tmpl_out);
-		ret = primary_create(tpm, ESYS_TR_RH_ENDORSEMENT, tmpl_out, ek, &pub, f);
+			ek_template_public(t, &ek->tmpl);
+		ret = primary_create(tpm, ESYS_TR_RH_ENDORSEMENT, auth, &ek->tmpl,
+				     &ek->handle, &pub, f);
 		if (ret)
 			return ret;
 		ret = pubkey_from_tpm(&pub->publicArea, &key, f);
 		Esys_Free(pub);
 		pub = NULL;
 		if (ret) {
-			primary_flush(tpm, ek);
+			primary_flush(tpm, &ek->handle);
 			return ret;
 		}
 		/* The whole key: modulus and exponent, or both coordinates. */
 		if (EVP_PKEY_eq(key, cert_key) == 1) {
 			EVP_PKEY_free(key);
-			*used = t;
+			ek->used = t;
 			return STATUS_OK;
 		}
 		EVP_PKEY_free(key);
 		key = NULL;
-		primary_flush(tpm, ek);
+		primary_flush(tpm, &ek->handle);
 	}
 	if (!tried)
 		return fail(f, STATUS_VERIFY, "the EK certificate's key type matches no "
@@ -56,7 +59,12 @@ static int find_ek(struct tpm *tpm, EVP_PKEY *cert_key, const struct ek_template
 		    "under any matching template");
 }
 
-static int satisfy_policy(struct tpm *tpm, const struct ek_template *t,
+void attest_release_ek(struct tpm *tpm, struct found_ek *ek)
+{
+	primary_flush(tpm, &ek->handle);
+}
+
+static int satisfy_policy(struct tpm *tpm, ESYS_TR auth, const struct ek_template *t,
 			  ESYS_TR session, struct failure *f)
 {
 	TPM2B_NONCE empty_nonce = { 0 };
@@ -67,7 +75,7 @@ static int satisfy_policy(struct tpm *tpm, const struct ek_template *t,
 	TSS2_RC rc;
 
 	rc = Esys_PolicySecret(tpm->esys, ESYS_TR_RH_ENDORSEMENT, session,
-			       ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+			       auth, ESYS_TR_NONE, ESYS_TR_NONE,
 			       &empty_nonce, &empty_digest, &empty_nonce, 0,
 			       &timeout, &ticket);
 	Esys_Free(timeout);
@@ -100,14 +108,11 @@ static bool credential_refused(TSS2_RC rc)
 	       code == TPM2_RC_SCHEME || code == TPM2_RC_KEY_SIZE;
 }
 
-int attest_signing_ek(struct tpm *tpm, const struct signing_ek *sek,
-		      EVP_PKEY *cert_key, const struct ek_template *only,
-		      const TPM2B_PUBLIC *custom, const struct ek_template **used,
-		      struct failure *f)
+int attest_activate(struct tpm *tpm, ESYS_TR auth, const struct signing_ek *sek,
+		    EVP_PKEY *cert_key, const struct found_ek *ek, struct failure *f)
 {
 	TPMT_SYM_DEF no_sym = { .algorithm = TPM2_ALG_NULL };
-	ESYS_TR ek = ESYS_TR_NONE, session = ESYS_TR_NONE;
-	TPM2B_PUBLIC tmpl = { 0 };
+	ESYS_TR session = ESYS_TR_NONE;
 	TPM2B_DIGEST challenge = { .size = 32 };
 	TPM2B_DIGEST *answer = NULL;
 	TPM2B_ID_OBJECT blob;
@@ -115,20 +120,17 @@ int attest_signing_ek(struct tpm *tpm, const struct signing_ek *sek,
 	TSS2_RC rc;
 	int ret;
 
-	ret = find_ek(tpm, cert_key, only, custom, used, &ek, &tmpl, f);
-	if (ret)
-		goto out;
 	if (RAND_bytes(challenge.buffer, challenge.size) != 1) {
 		ret = fail(f, STATUS_VERIFY, "random number generator failed");
 		goto out;
 	}
-	ret = credential_make(cert_key, &tmpl.publicArea, &sek->name, &challenge,
+	ret = credential_make(cert_key, &ek->tmpl.publicArea, &sek->name, &challenge,
 			      &blob, &seed, f);
 	if (ret)
 		goto out;
 	rc = Esys_StartAuthSession(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 				   ESYS_TR_NONE, ESYS_TR_NONE, NULL, TPM2_SE_POLICY,
-				   &no_sym, tmpl.publicArea.nameAlg, &session);
+				   &no_sym, ek->tmpl.publicArea.nameAlg, &session);
 	if (rc) {
 		ret = fail_tss(f, "StartAuthSession", rc);
 		goto out;
@@ -140,10 +142,10 @@ int attest_signing_ek(struct tpm *tpm, const struct signing_ek *sek,
 		ret = fail_tss(f, "setting session attributes", rc);
 		goto out;
 	}
-	ret = satisfy_policy(tpm, *used, session, f);
+	ret = satisfy_policy(tpm, auth, ek->used, session, f);
 	if (ret)
 		goto out;
-	rc = Esys_ActivateCredential(tpm->esys, sek->handle, ek, ESYS_TR_PASSWORD,
+	rc = Esys_ActivateCredential(tpm->esys, sek->handle, ek->handle, ESYS_TR_PASSWORD,
 				     session, ESYS_TR_NONE, &blob, &seed, &answer);
 	if (rc && credential_refused(rc)) {
 		ret = fail(f, STATUS_VERIFY, "the TPM could not recover the credential "
@@ -169,6 +171,5 @@ out:
 	Esys_Free(answer);
 	OPENSSL_cleanse(challenge.buffer, sizeof(challenge.buffer));
 	primary_flush(tpm, &session);
-	primary_flush(tpm, &ek);
 	return ret;
 }

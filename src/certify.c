@@ -9,7 +9,7 @@
 #include "templates.h"
 
 int certify_hierarchy(struct tpm *tpm, const struct signing_ek *ek,
-		      const struct hierarchy *h, const TPM2B_NAME *expected,
+		      const struct hierarchy *h, ESYS_TR auth, const TPM2B_NAME *expected,
 		      struct certified *out, struct failure *f)
 {
 	/* cppcheck 2.10 misreads a designated initializer naming a member
@@ -27,7 +27,7 @@ int certify_hierarchy(struct tpm *tpm, const struct signing_ek *ek,
 	int ret;
 
 	template_storage(&tmpl);
-	ret = primary_create(tpm, h->esys, &tmpl, &key, &pub, f);
+	ret = primary_create(tpm, h->esys, auth, &tmpl, &key, &pub, f);
 	if (ret)
 		goto out;
 	if (name_of_public(&pub->publicArea, &out->name) ||

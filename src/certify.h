@@ -11,13 +11,15 @@ struct certified {
 };
 
 /*
- * Derive the storage primary of `h`, check it against `expected` when given
+ * Derive the storage primary of `h` (its CreatePrimary authorized by `auth`,
+ * see primary_create), check it against `expected` when given
  * (the kernel's null_name), have the signing EK certify it with a fresh
  * nonce and verify the result completely. Costs CreatePrimary, Certify and
  * FlushContext; the primary is flushed on every path.
  */
 int certify_hierarchy(struct tpm *tpm, const struct signing_ek *ek,
-		      const struct hierarchy *h, const TPM2B_NAME *expected,
+		      const struct hierarchy *h, ESYS_TR auth,
+		      const TPM2B_NAME *expected,
 		      struct certified *out, struct failure *f);
 
 #endif

@@ -13,6 +13,8 @@ static char message[160];
 static char kmsg_line[170];
 static int kmsg = -1;
 static volatile pid_t worker;
+/* Worker to watchdog: "commit?"; watchdog to worker: "go". -1 when unarmed. */
+static int commit_ask = -1, commit_go = -1;
 
 static void say(const char *text)
 {
@@ -44,6 +46,39 @@ static void on_alarm(void)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
+static ssize_t read_byte(int fd, char *c)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, c, 1);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static void close_pair(int p[2])
+{
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * Until the worker asks to commit, the alarm may fire and kill it. Once it
+ * asks, the alarm is cancelled before the answer goes back: the worker
+ * either commits with no deadline left, or is killed without having begun.
+ */
+static void stand_down_on_request(void)
+{
+	char c;
+
+	if (read_byte(commit_ask, &c) == 1) {
+		alarm(0);
+		if (write(commit_go, "g", 1) < 0) {
+			/* the worker then exits on EOF without committing */
+		}
+	}
+}
+
 /*
  * The TPM work runs in a child. A read from a hung TPM chip can sleep
  * uninterruptibly in the kernel, where no signal reaches it; the parent
@@ -52,6 +87,7 @@ static void on_alarm(void)
  */
 void deadline_arm(unsigned int seconds, const char *program, int kmsg_fd)
 {
+	int ask[2], go[2];
 	int status;
 	pid_t pid;
 
@@ -62,17 +98,42 @@ void deadline_arm(unsigned int seconds, const char *program, int kmsg_fd)
 	snprintf(kmsg_line, sizeof(kmsg_line), "<3>%s", message);
 	kmsg = kmsg_fd;
 	fflush(NULL);
+	if (pipe(ask)) {
+		ask[0] = ask[1] = -1;
+	} else if (pipe(go)) {
+		close_pair(ask);
+		ask[0] = ask[1] = -1;
+	}
 	pid = fork();
 	if (pid == 0) {
 		/* If the watchdog dies, so does the work. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (ask[0] >= 0) {
+			close(ask[0]);
+			close(go[1]);
+			commit_ask = ask[1];
+			commit_go = go[0];
+		}
 		return;
 	}
 	on_alarm();
 	alarm(seconds);
-	if (pid < 0)
-		return; /* no child: the alarm still bounds an interruptible wait */
+	if (pid < 0) {
+		/* No child: the alarm still bounds an interruptible wait. */
+		if (ask[0] >= 0) {
+			close_pair(ask);
+			close_pair(go);
+		}
+		return;
+	}
 	worker = pid;
+	if (ask[0] >= 0) {
+		close(ask[1]);
+		close(go[0]);
+		commit_ask = ask[0];
+		commit_go = go[1];
+		stand_down_on_request();
+	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			_exit(STATUS_TPM);
@@ -84,4 +145,18 @@ void deadline_arm(unsigned int seconds, const char *program, int kmsg_fd)
 	snprintf(kmsg_line, sizeof(kmsg_line), "<3>%s", message);
 	say(message);
 	_exit(STATUS_TPM);
+}
+
+int deadline_commit(void)
+{
+	char c;
+
+	if (commit_ask < 0) {
+		/* Unarmed, or armed without a watchdog process: only the alarm. */
+		alarm(0);
+		return 0;
+	}
+	if (write(commit_ask, "c", 1) != 1 || read_byte(commit_go, &c) != 1)
+		return -1;
+	return 0;
 }

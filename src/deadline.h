@@ -12,4 +12,13 @@
  */
 void deadline_arm(unsigned int seconds, const char *program, int kmsg_fd);
 
+/*
+ * Called by the worker once all TPM work is verified and printed: from
+ * here on the deadline can no longer kill it, so what follows (writing the
+ * output file) either completes or fails by itself. Returns 0 once the
+ * watchdog has stood down; if the deadline fires first, the worker is
+ * killed before this returns.
+ */
+int deadline_commit(void);
+
 #endif

@@ -6,35 +6,47 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "auth_session.h"
 #include "deadline.h"
 #include "kmsg.h"
 #include "modes.h"
+#include "outfile.h"
 #include "password.h"
+#include "primary.h"
 
 #define PROGRAM "attest_tpm2_primary"
 
-static int set_endorsement_auth(struct run *r, struct failure *f)
+/*
+ * The password itself never goes to the TPM: ESYS keeps it to key a session
+ * bound to the endorsement hierarchy, whose HMACs prove it.
+ */
+static int open_endorsement_auth(struct run *r, const TPM2B_AUTH *auth,
+				 struct failure *f)
 {
-	TPM2B_AUTH auth;
 	TSS2_RC rc;
-	int ret;
 
-	ret = password_get(r->opt->password, &auth, f);
-	if (ret)
-		goto out;
-	/* Authorizes CreatePrimary and PolicySecret, never the new keys themselves. */
-	rc = Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_ENDORSEMENT, &auth);
+	rc = Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_ENDORSEMENT, auth);
 	if (rc)
-		ret = fail_tss(f, "setting the endorsement password", rc);
-out:
-	password_wipe(&auth);
-	return ret;
+		return fail_tss(f, "setting the endorsement password", rc);
+	return auth_session_start(&r->tpm, ESYS_TR_NONE, &r->eauth, f);
 }
 
-static int run_mode(struct run *r, struct failure *f)
+static void close_endorsement_auth(struct run *r)
+{
+	TPM2B_AUTH empty = { 0 };
+
+	if (r->eauth != ESYS_TR_PASSWORD)
+		primary_flush(&r->tpm, &r->eauth);
+	r->eauth = ESYS_TR_PASSWORD;
+	/* ESYS keeps its own copy of the password: overwrite it before teardown. */
+	(void)Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_ENDORSEMENT, &empty);
+}
+
+static int run_mode(struct run *r, const TPM2B_AUTH *auth, struct failure *f)
 {
 	static int (*const modes[])(struct run *, struct failure *) = {
 		[MODE_EKSIGN] = mode_eksign,
@@ -48,27 +60,41 @@ static int run_mode(struct run *r, struct failure *f)
 	if (ret)
 		return ret;
 	if (r->opt->auth) {
-		ret = set_endorsement_auth(r, f);
+		ret = open_endorsement_auth(r, auth, f);
 		if (ret)
 			goto out;
 	}
 	ret = modes[r->opt->mode](r, f);
 out:
-	if (r->opt->auth) {
-		TPM2B_AUTH empty = { 0 };
-
-		/* ESYS keeps its own copy of the password: overwrite it before teardown. */
-		(void)Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_ENDORSEMENT, &empty);
-	}
+	if (r->opt->auth)
+		close_endorsement_auth(r);
 	tpm_close(&r->tpm);
 	return ret;
+}
+
+/*
+ * The run's single commit point: everything is verified and printed, and
+ * standard output has been flushed. Only now is the file written, with the
+ * deadline stood down so that it cannot kill the write half-way.
+ */
+static int commit(struct run *r, struct failure *f)
+{
+	if (fflush(stdout) || ferror(stdout))
+		return fail(f, STATUS_USAGE, "cannot write the result to standard output");
+	if (!r->pem)
+		return STATUS_OK;
+	if (deadline_commit())
+		return fail(f, STATUS_TPM, "internal error: the deadline's watchdog is gone");
+	return outfile_write(r->opt->out_file, r->pem, r->pem_len, f);
 }
 
 int main(int argc, char **argv)
 {
 	struct options opt;
 	struct failure f = { 0 };
-	struct run r = { .opt = &opt, .program = PROGRAM, .kmsg_fd = -1 };
+	struct run r = { .opt = &opt, .program = PROGRAM, .kmsg_fd = -1,
+			 .eauth = ESYS_TR_PASSWORD };
+	TPM2B_AUTH auth = { 0 };
 	int ret;
 
 	/* The library logs to stderr by default; keep stderr to one line. */
@@ -90,17 +116,33 @@ int main(int argc, char **argv)
 		printf("%s %s\n", PROGRAM, VERSION);
 		return STATUS_OK;
 	}
+	/* A person typing is not an unresponsive TPM: ask before the clock starts. */
+	if (opt.auth) {
+		ret = password_get(opt.password, &auth, &f);
+		if (ret)
+			goto out;
+	}
 	if (opt.mode == MODE_BOOT)
 		r.kmsg_fd = kmsg_open();
 	deadline_arm(opt.timeout, PROGRAM, r.kmsg_fd);
-	ret = run_mode(&r, &f);
+	ret = run_mode(&r, &auth, &f);
+	password_wipe(&auth);
+	if (!ret)
+		ret = commit(&r, &f);
+out:
+	password_wipe(&auth);
+	if (r.pem)
+		OPENSSL_cleanse(r.pem, r.pem_len);
+	free(r.pem);
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", PROGRAM, f.text);
 		kmsg_line(r.kmsg_fd, 3, PROGRAM, f.text);
+		return ret;
 	}
-	if (fflush(stdout) && !ret) {
-		fprintf(stderr, "%s: cannot write the result to standard output\n", PROGRAM);
-		ret = STATUS_USAGE;
-	}
-	return ret;
+	/* On success only: a failure keeps to its one line. */
+	if (opt.mode == MODE_ATTEST && !strncmp(opt.cert_file, "nv:", 3) && !opt.ca)
+		fprintf(stderr, "%s: warning: without --ca, a certificate read from the "
+			"TPM over the bus proves nothing against an interposer present "
+			"now\n", PROGRAM);
+	return STATUS_OK;
 }

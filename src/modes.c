@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "attest.h"
+#include "auth_session.h"
 #include "certify.h"
 #include "chain.h"
 #include "ek_cert.h"
@@ -31,7 +32,7 @@ int mode_eksign(struct run *r, struct failure *f)
 		if (ret)
 			return ret;
 	}
-	ret = signing_ek_derive(&r->tpm, &ek, f);
+	ret = signing_ek_derive(&r->tpm, r->eauth, &ek, f);
 	if (ret)
 		goto out;
 	/* Nothing else needs the key loaded: flush before any output. */
@@ -41,7 +42,7 @@ int mode_eksign(struct run *r, struct failure *f)
 		if (ret)
 			goto out;
 		if (o->out_file)
-			ret = pubkey_write_pem(&ek.pub->publicArea, o->out_file, f);
+			ret = pubkey_pem(&ek.pub->publicArea, &r->pem, &r->pem_len, f);
 		goto out;
 	}
 	name_to_hex(&ek.name, hex);
@@ -89,12 +90,30 @@ static int verify_chain(struct run *r, X509 *cert, bool from_nv, char *root,
 	return ret;
 }
 
+/*
+ * Once the EK from the certificate is loaded and matched, later uses of the
+ * endorsement password are salted to it: only that TPM can decrypt the salt,
+ * so what crosses the bus from then on gives no offline guesser anything.
+ */
+static int salt_endorsement_auth(struct run *r, ESYS_TR ek, struct failure *f)
+{
+	ESYS_TR salted = ESYS_TR_NONE;
+	int ret;
+
+	ret = auth_session_start(&r->tpm, ek, &salted, f);
+	if (ret)
+		return ret;
+	primary_flush(&r->tpm, &r->eauth);
+	r->eauth = salted;
+	return STATUS_OK;
+}
+
 int mode_attest(struct run *r, struct failure *f)
 {
 	const struct options *o = r->opt;
 	struct signing_ek ek = { 0 };
 	struct ek_nv nv = { 0 };
-	const struct ek_template *used = NULL;
+	struct found_ek found = { .handle = ESYS_TR_NONE };
 	TPM2B_NAME enrolled;
 	TPM2_HANDLE index;
 	X509 *file_cert = NULL, *cert;
@@ -133,7 +152,16 @@ int mode_attest(struct run *r, struct failure *f)
 		if (ret)
 			goto out;
 	}
-	ret = signing_ek_derive(&r->tpm, &ek, f);
+	ret = attest_find_ek(&r->tpm, r->eauth, cert_key, from_nv ? nv.tmpl : NULL,
+			     nv.has_custom ? &nv.custom : NULL, &found, f);
+	if (ret)
+		goto out;
+	if (r->opt->auth) {
+		ret = salt_endorsement_auth(r, found.handle, f);
+		if (ret)
+			goto out;
+	}
+	ret = signing_ek_derive(&r->tpm, r->eauth, &ek, f);
 	if (ret)
 		goto out;
 	if (o->name_file) {
@@ -141,26 +169,27 @@ int mode_attest(struct run *r, struct failure *f)
 		if (ret)
 			goto out;
 	}
-	ret = attest_signing_ek(&r->tpm, &ek, cert_key, from_nv ? nv.tmpl : NULL,
-				nv.has_custom ? &nv.custom : NULL, &used, f);
+	ret = attest_activate(&r->tpm, r->eauth, &ek, cert_key, &found, f);
 	if (ret)
 		goto out;
+	attest_release_ek(&r->tpm, &found);
 	primary_flush(&r->tpm, &ek.handle);
 	if (o->out_file) {
-		ret = pubkey_write_pem(&ek.pub->publicArea, o->out_file, f);
+		ret = pubkey_pem(&ek.pub->publicArea, &r->pem, &r->pem_len, f);
 		if (ret)
 			goto out;
 	}
 	printf("Attestation of signing EK successful\n");
 	if (from_nv)
-		printf("EK certificate: NV 0x%08x, template %s%s\n", nv.index, used->label,
+		printf("EK certificate: NV 0x%08x, template %s%s\n", nv.index, found.used->label,
 		       nv.has_custom ? " (with the TPM's stored template/nonce)" : "");
 	else
-		printf("EK template: %s\n", used->label);
+		printf("EK template: %s\n", found.used->label);
 	if (o->ca)
 		printf("Chain verified to %s\n", root);
 out:
 	signing_ek_release(&r->tpm, &ek);
+	attest_release_ek(&r->tpm, &found);
 	EVP_PKEY_free(cert_key);
 	X509_free(file_cert);
 	ek_nv_release(&nv);
@@ -194,19 +223,20 @@ int mode_certify(struct run *r, struct failure *f)
 		if (ret)
 			return ret;
 	}
-	ret = signing_ek_derive(&r->tpm, &ek, f);
+	ret = signing_ek_derive(&r->tpm, r->eauth, &ek, f);
 	if (ret)
 		goto out;
 	ret = signing_ek_check(&ek, &enrolled, f);
 	if (ret)
 		goto out;
-	ret = certify_hierarchy(&r->tpm, &ek, h, o->check_file ? &expected : NULL,
-				&cert, f);
+	ret = certify_hierarchy(&r->tpm, &ek, h,
+				h->esys == ESYS_TR_RH_ENDORSEMENT ? r->eauth : ESYS_TR_PASSWORD,
+				o->check_file ? &expected : NULL, &cert, f);
 	if (ret)
 		goto out;
 	primary_flush(&r->tpm, &ek.handle);
 	if (o->out_file) {
-		ret = pubkey_write_pem(&cert.pub.publicArea, o->out_file, f);
+		ret = pubkey_pem(&cert.pub.publicArea, &r->pem, &r->pem_len, f);
 		if (ret)
 			goto out;
 	}
@@ -221,14 +251,18 @@ out:
 	return ret;
 }
 
-/* An absent null_name is a kernel without TPM HMAC sessions, not an attack. */
-static int read_null_name(const char *path, TPM2B_NAME *name, bool *present,
-			  struct failure *f)
+/*
+ * An absent sysfs null_name is a kernel without TPM HMAC sessions, not an
+ * attack. A name file the caller named explicitly must exist: a typo must
+ * not quietly turn the NULL-key check off.
+ */
+static int read_null_name(const char *path, bool explicit, TPM2B_NAME *name,
+			  bool *present, struct failure *f)
 {
 	struct stat st;
 
 	*present = false;
-	if (stat(path, &st) && errno == ENOENT)
+	if (!explicit && stat(path, &st) && errno == ENOENT)
 		return STATUS_OK;
 	*present = true;
 	return namefile_read(path, name, f);
@@ -248,30 +282,31 @@ int mode_boot(struct run *r, struct failure *f)
 	ret = namefile_read(o->name_file, &enrolled, f);
 	if (ret)
 		return ret;
-	ret = read_null_name(null_path, &null_name, &have_null, f);
+	ret = read_null_name(null_path, o->check_file != NULL, &null_name, &have_null, f);
 	if (ret)
 		return ret;
 	if (!have_null && o->require_null_name)
 		return fail(f, STATUS_VERIFY, "%s is absent: the kernel's TPM sessions "
 			    "cannot be verified, and a null_name is required", null_path);
-	ret = signing_ek_derive(&r->tpm, &ek, f);
+	ret = signing_ek_derive(&r->tpm, r->eauth, &ek, f);
 	if (ret)
 		goto out;
 	ret = signing_ek_check(&ek, &enrolled, f);
 	if (ret)
 		goto out;
 	if (have_null) {
-		ret = certify_hierarchy(&r->tpm, &ek, hierarchy_find("null"), &null_name,
-					&null_key, f);
+		ret = certify_hierarchy(&r->tpm, &ek, hierarchy_find("null"),
+					ESYS_TR_PASSWORD, &null_name, &null_key, f);
 		if (ret)
 			goto out;
 	}
-	ret = certify_hierarchy(&r->tpm, &ek, hierarchy_find("owner"), NULL, &srk, f);
+	ret = certify_hierarchy(&r->tpm, &ek, hierarchy_find("owner"), ESYS_TR_PASSWORD,
+				NULL, &srk, f);
 	if (ret)
 		goto out;
 	primary_flush(&r->tpm, &ek.handle);
 	if (o->out_file) {
-		ret = pubkey_write_pem(&srk.pub.publicArea, o->out_file, f);
+		ret = pubkey_pem(&srk.pub.publicArea, &r->pem, &r->pem_len, f);
 		if (ret)
 			goto out;
 	}

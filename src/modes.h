@@ -1,6 +1,8 @@
 /*
  * The four modes. Each follows one order: read every input, talk to the TPM,
- * verify, and only then print or write anything.
+ * verify, and only then print. A --file output is only prepared (r->pem):
+ * main() writes it last, once standard output has been flushed, as the
+ * run's single commit point.
  */
 #ifndef MODES_H
 #define MODES_H
@@ -13,6 +15,11 @@ struct run {
 	const char *program;
 	struct tpm tpm;
 	int kmsg_fd;    /* --boot only, else -1 */
+	/* Authorizes the endorsement hierarchy: ESYS_TR_PASSWORD when its
+	 * password is empty, else a bound (and, where possible, salted) session. */
+	ESYS_TR eauth;
+	char *pem;      /* --file contents, written by main() on success */
+	size_t pem_len;
 };
 
 int mode_eksign(struct run *r, struct failure *f);

@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +10,8 @@
 
 #include "hex.h"
 #include "outfile.h"
+
+#define TMP_RANDOM_HEX 16
 
 static int write_all(int fd, const char *p, size_t len)
 {
@@ -25,19 +28,67 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* "BASE.<16 hex digits>.tmp": the temporary names outfile_write makes for BASE. */
+static int is_our_temporary(const char *entry, const char *base, size_t blen)
+{
+	size_t i;
+
+	if (strncmp(entry, base, blen) != 0 || entry[blen] != '.')
+		return 0;
+	entry += blen + 1;
+	for (i = 0; i < TMP_RANDOM_HEX; i++)
+		if (!((entry[i] >= '0' && entry[i] <= '9') || (entry[i] >= 'a' && entry[i] <= 'f')))
+			return 0;
+	return strcmp(entry + TMP_RANDOM_HEX, ".tmp") == 0;
+}
+
+/*
+ * A run killed between creating its temporary file and renaming it (by a
+ * signal from outside, or power loss) leaves that file behind: remove such
+ * leftovers so that they do not pile up. Best effort; the result never
+ * depends on it.
+ */
+static void sweep_temporaries(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+	size_t blen = strlen(base);
+	char *dir = NULL;
+	DIR *d = NULL;
+	struct dirent *e;
+	int dfd;
+
+	dir = strndup(dlen ? path : ".", dlen ? dlen : 1);
+	if (!dir)
+		goto out;
+	d = opendir(dir);
+	if (!d)
+		goto out;
+	dfd = dirfd(d);
+	while ((e = readdir(d)))
+		if (is_our_temporary(e->d_name, base, blen))
+			(void)unlinkat(dfd, e->d_name, 0);
+out:
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
 int outfile_write(const char *path, const void *data, size_t len,
 		  struct failure *f)
 {
 	size_t plen = strlen(path);
 	char *tmp = malloc(plen + 32);
-	uint8_t rnd[8];
-	char suffix[2 * sizeof(rnd) + 1];
+	uint8_t rnd[TMP_RANDOM_HEX / 2];
+	char suffix[TMP_RANDOM_HEX + 1];
 	int fd = -1, ret;
 
 	if (!tmp) {
 		ret = fail(f, STATUS_USAGE, "out of memory writing %s", path);
 		goto out;
 	}
+	sweep_temporaries(path);
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 		ret = fail(f, STATUS_USAGE, "random number generator failed");
 		goto out;

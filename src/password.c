@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,39 +61,82 @@ static int from_file(const char *path, TPM2B_AUTH *auth, struct failure *f)
 	return ret;
 }
 
+/* The terminal as it was before echo went off, for the signal handler. */
+static struct termios saved_tty;
+static volatile sig_atomic_t tty_fd = -1;
+static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
+#define N_FATAL (sizeof(fatal_signals) / sizeof(fatal_signals[0]))
+
+/* Put echo back before the signal does what it would have done. */
+static void restore_and_reraise(int sig)
+{
+	if (tty_fd >= 0)
+		tcsetattr(tty_fd, TCSANOW, &saved_tty);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void guard_terminal(int fd, const struct termios *t, struct sigaction *old)
+{
+	struct sigaction sa;
+	size_t i;
+
+	saved_tty = *t;
+	tty_fd = fd;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = restore_and_reraise;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < N_FATAL; i++)
+		sigaction(fatal_signals[i], &sa, &old[i]);
+}
+
+static void unguard_terminal(const struct sigaction *old)
+{
+	size_t i;
+
+	for (i = 0; i < N_FATAL; i++)
+		sigaction(fatal_signals[i], &old[i], NULL);
+	tty_fd = -1;
+}
+
 static int prompt(TPM2B_AUTH *auth, struct failure *f)
 {
 	static const char question[] = "Enter EK hierarchy authority: ";
 	char line[sizeof(auth->buffer) + 2];
 	struct termios old, quiet;
+	struct sigaction old_actions[N_FATAL];
 	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC), ret;
-	ssize_t n;
+	ssize_t n = -1;
 
 	if (fd < 0)
 		return fail(f, STATUS_USAGE, "no terminal to ask for the endorsement "
 			    "password on: give it with -k");
 	if (tcgetattr(fd, &old)) {
-		close(fd);
-		return fail(f, STATUS_USAGE, "cannot turn off echo to ask for the password");
+		ret = fail(f, STATUS_USAGE, "cannot turn off echo to ask for the password");
+		goto out_close;
 	}
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
+	guard_terminal(fd, &old, old_actions);
 	if (write(fd, question, sizeof(question) - 1) < 0 ||
 	    tcsetattr(fd, TCSAFLUSH, &quiet)) {
-		close(fd);
-		return fail(f, STATUS_USAGE, "cannot turn off echo to ask for the password");
+		ret = fail(f, STATUS_USAGE, "cannot turn off echo to ask for the password");
+		goto out_restore;
 	}
 	n = read_line(fd, line, sizeof(line));
-	tcsetattr(fd, TCSAFLUSH, &old);
 	if (write(fd, "\n", 1) < 0)
 		n = -1;
-	close(fd);
 	if (n < 0)
 		ret = fail(f, STATUS_USAGE, "cannot read the password from the terminal");
 	else
 		ret = set_value(line, (size_t)n, auth, f);
 	OPENSSL_cleanse(line, sizeof(line));
+out_restore:
+	tcsetattr(fd, TCSAFLUSH, &old);
+	unguard_terminal(old_actions);
+out_close:
+	close(fd);
 	return ret;
 }
 

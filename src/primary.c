@@ -21,7 +21,8 @@ static bool same_but_unique(const TPMT_PUBLIC *a, const TPMT_PUBLIC *b)
 	return lx == ly && memcmp(bx, by, lx) == 0;
 }
 
-int primary_create(struct tpm *tpm, ESYS_TR hierarchy, const TPM2B_PUBLIC *tmpl,
+int primary_create(struct tpm *tpm, ESYS_TR hierarchy, ESYS_TR auth,
+		   const TPM2B_PUBLIC *tmpl,
 		   ESYS_TR *handle, TPM2B_PUBLIC **pub, struct failure *f)
 {
 	TPM2B_SENSITIVE_CREATE sensitive = { 0 };
@@ -29,7 +30,7 @@ int primary_create(struct tpm *tpm, ESYS_TR hierarchy, const TPM2B_PUBLIC *tmpl,
 	TPML_PCR_SELECTION pcrs = { 0 };
 	TSS2_RC rc;
 
-	rc = Esys_CreatePrimary(tpm->esys, hierarchy, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+	rc = Esys_CreatePrimary(tpm->esys, hierarchy, auth, ESYS_TR_NONE,
 				ESYS_TR_NONE, &sensitive, tmpl, &outside, &pcrs,
 				handle, pub, NULL, NULL, NULL);
 	if (rc)

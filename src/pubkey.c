@@ -5,7 +5,6 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
-#include "outfile.h"
 #include "pubkey.h"
 
 const char *pubkey_curve(TPMI_ECC_CURVE curve, size_t *field)
@@ -140,22 +139,14 @@ out:
 	return ret;
 }
 
-int pubkey_write_pem(const TPMT_PUBLIC *pub, const char *path, struct failure *f)
+int pubkey_pem(const TPMT_PUBLIC *pub, char **pem, size_t *len, struct failure *f)
 {
 	EVP_PKEY *key = NULL;
-	char *pem = NULL;
-	size_t len = 0;
 	int ret;
 
 	ret = pubkey_from_tpm(pub, &key, f);
-	if (ret)
-		goto out;
-	ret = pubkey_to_pem(key, &pem, &len, f);
-	if (ret)
-		goto out;
-	ret = outfile_write(path, pem, len, f);
-out:
-	free(pem);
+	if (!ret)
+		ret = pubkey_to_pem(key, pem, len, f);
 	EVP_PKEY_free(key);
 	return ret;
 }

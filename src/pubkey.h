@@ -21,7 +21,7 @@ int pubkey_from_tpm(const TPMT_PUBLIC *pub, EVP_PKEY **key, struct failure *f);
 /* SubjectPublicKeyInfo PEM in a fresh NUL-terminated buffer. */
 int pubkey_to_pem(EVP_PKEY *key, char **pem, size_t *len, struct failure *f);
 
-/* Write the PEM of a TPM public area to path, atomically. */
-int pubkey_write_pem(const TPMT_PUBLIC *pub, const char *path, struct failure *f);
+/* The PEM of a TPM public area, as pubkey_to_pem gives it. */
+int pubkey_pem(const TPMT_PUBLIC *pub, char **pem, size_t *len, struct failure *f);
 
 #endif

@@ -6,7 +6,8 @@
 #include "signing_ek.h"
 #include "templates.h"
 
-int signing_ek_derive(struct tpm *tpm, struct signing_ek *ek, struct failure *f)
+int signing_ek_derive(struct tpm *tpm, ESYS_TR auth, struct signing_ek *ek,
+		      struct failure *f)
 {
 	TPM2B_PUBLIC tmpl;
 	int ret;
@@ -14,7 +15,7 @@ int signing_ek_derive(struct tpm *tpm, struct signing_ek *ek, struct failure *f)
 	memset(ek, 0, sizeof(*ek));
 	ek->handle = ESYS_TR_NONE;
 	template_signing_ek(&tmpl);
-	ret = primary_create(tpm, ESYS_TR_RH_ENDORSEMENT, &tmpl, &ek->handle,
+	ret = primary_create(tpm, ESYS_TR_RH_ENDORSEMENT, auth, &tmpl, &ek->handle,
 			     &ek->pub, f);
 	if (ret)
 		return ret;

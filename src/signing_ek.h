@@ -14,8 +14,9 @@ struct signing_ek {
 	EVP_PKEY *key;
 };
 
-/* One CreatePrimary; the endorsement auth must already be set. */
-int signing_ek_derive(struct tpm *tpm, struct signing_ek *ek, struct failure *f);
+/* One CreatePrimary, authorized by `auth` (see primary_create). */
+int signing_ek_derive(struct tpm *tpm, ESYS_TR auth, struct signing_ek *ek,
+		      struct failure *f);
 
 /* STATUS_VERIFY unless the derived key has the enrolled name. */
 int signing_ek_check(const struct signing_ek *ek, const TPM2B_NAME *enrolled,

@@ -210,11 +210,17 @@ run "$BIN" --boot --name "$WORK/ek.name" --file "$WORK/boot-srk.pem" "$WORK/null
 expect "boot with null_name" 0
 case $OUT in *"NULL key and owner SRK"*) pass "boot says both were certified" ;; *) fail "boot says both were certified" "$OUT" ;; esac
 same "boot writes the SRK PEM" "$(pemder "$WORK/boot-srk.pem")" "$(pemder "$WORK/ref-o.pem")"
-run "$BIN" --boot --name "$WORK/ek.name" "$WORK/absent_null_name"
-expect "boot without null_name passes" 0
-case $OUT in *unverified*) pass "boot says kernel sessions are unverified" ;; *) fail "boot says kernel sessions are unverified" "$OUT" ;; esac
-run "$BIN" --boot --require-null-name --name "$WORK/ek.name" "$WORK/absent_null_name"
-expect "boot --require-null-name without null_name fails" 1
+# Only the kernel's own null_name may be absent (a kernel without TPM HMAC
+# sessions); these cases need a host whose kernel exports none.
+if [ -e /sys/class/tpm/tpm0/null_name ]; then
+	echo "SKIP boot without null_name: this host's kernel exports one"
+else
+	run "$BIN" --boot --name "$WORK/ek.name"
+	expect "boot without null_name passes" 0
+	case $OUT in *unverified*) pass "boot says kernel sessions are unverified" ;; *) fail "boot says kernel sessions are unverified" "$OUT" ;; esac
+	run "$BIN" --boot --require-null-name --name "$WORK/ek.name"
+	expect "boot --require-null-name without null_name fails" 1
+fi
 run "$BIN" --boot --name "$WORK/ek.name" -f "$WORK/boot-bad.pem" "$WORK/wrong_null"
 expect "boot with a wrong null_name fails" 1
 no_file "failed boot writes no file" "$WORK/boot-bad.pem"

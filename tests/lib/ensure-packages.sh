@@ -1,19 +1,44 @@
 #!/bin/sh
-# Install the Debian packages that building, testing and the demo need,
-# when any is missing. Runs as root on Debian 12; a no-op when all are there.
+# Install the Debian packages a make target needs, when any is missing.
+# Runs as root on Debian 12; a no-op when all are there.
+#
+#   sh tests/lib/ensure-packages.sh GROUP...
+#
+# demo   build the program and run it against swtpm (make, make demo, make bench)
+# check  demo, plus the unit tests, the static musl build and the fuzzers
+# lint   the static analysers
+# boot   initramfs images booted under QEMU, and the kernel built for them
+# fresh  a brand-new Debian root to run "make demo" in (make check-fresh)
 set -eu
 
-packages="build-essential pkg-config libtss2-dev libssl-dev libcmocka-dev
- swtpm swtpm-tools tpm2-tools openssl python3 musl-tools dpkg-dev xz-utils file
- clang libclang-rt-14-dev cppcheck shellcheck
- autoconf automake libtool autoconf-archive libltdl-dev binutils linux-libc-dev
- debian-archive-keyring time
- qemu-system-x86 cryptsetup-bin dmsetup e2fsprogs dracut-core initramfs-tools-core
- klibc-utils systemd udev kmod cpio zstd util-linux linux-source-6.12 bison flex
- libelf-dev bc"
+group_packages() {
+	case $1 in
+	demo) echo "build-essential pkg-config libtss2-dev libssl-dev
+		swtpm swtpm-tools tpm2-tools openssl python3" ;;
+	check) group_packages demo
+		echo "libcmocka-dev musl-tools dpkg-dev xz-utils file clang libclang-rt-14-dev
+		autoconf automake libtool autoconf-archive libltdl-dev binutils linux-libc-dev
+		debian-archive-keyring time" ;;
+	lint) group_packages demo
+		echo "clang cppcheck shellcheck" ;;
+	boot) group_packages check
+		echo "qemu-system-x86 cryptsetup-bin dmsetup e2fsprogs dracut-core
+		initramfs-tools-core klibc-utils busybox systemd udev kmod cpio zstd util-linux
+		linux-source-6.12 bison flex libelf-dev bc" ;;
+	fresh) echo "mmdebstrap debian-archive-keyring git" ;;
+	*) echo "ensure-packages: unknown group $1" >&2; return 1 ;;
+	esac
+}
+
+[ $# -gt 0 ] || set -- check
+packages=
+for g in "$@"; do
+	packages="$packages $(group_packages "$g")"
+done
 
 missing=""
 for p in $packages; do
+	case " $missing " in *" $p "*) continue ;; esac
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$status" in
 	*" installed") ;;

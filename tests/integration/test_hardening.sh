@@ -1,0 +1,175 @@
+#!/bin/sh
+# Hardening regressions: the endorsement password never crosses the bus,
+# output files appear only as the last step of a successful run, the
+# password prompt is not timed and always restores the terminal, and no
+# check is silently skipped.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/lib/swtpm.sh"
+. "$here/lib/check.sh"
+PYTHON=${PYTHON:-python3}
+INTERPOSER="$here/lib/interposer.py"
+PTY="$here/lib/pty_prompt.py"
+PW=Endorse-Secret-4711
+
+WORK=$(mktemp -d)
+proxy_pid=
+stop_proxy() {
+	[ -n "$proxy_pid" ] || return 0
+	kill "$proxy_pid" 2>/dev/null
+	wait "$proxy_pid" 2>/dev/null
+	proxy_pid=
+}
+cleanup() {
+	stop_proxy
+	swtpm_stop "$WORK/tpm"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+swtpm_provision "$WORK/tpm" || { fail provision "swtpm_setup failed"; exit 1; }
+swtpm_start "$WORK/tpm"
+DIRECT=$TCTI
+export TPM2TOOLS_TCTI="$DIRECT"
+"$BIN" --eksign > "$WORK/ek.name" || { fail enroll "eksign failed"; exit 1; }
+"$BIN" --certify null --name "$WORK/ek.name" -o > "$WORK/null_name" ||
+	{ fail enroll "certify null failed"; exit 1; }
+tpm2_readpublic -c 0x01c00002 >/dev/null 2>&1 || true
+tpm2_nvread 0x01c00002 -o "$WORK/ek-rsa.der" 2>/dev/null ||
+	{ fail enroll "cannot read the RSA EK certificate"; exit 1; }
+tpm2_changeauth -c e "$PW" || { fail setup "tpm2_changeauth failed"; exit 1; }
+
+PROXY_PORT=$(free_port_pair)
+PROXIED="swtpm:host=127.0.0.1,port=$PROXY_PORT"
+start_proxy() {
+	stop_proxy
+	: > "$WORK/log"
+	: > "$WORK/ready"
+	"$PYTHON" "$INTERPOSER" --listen "$PROXY_PORT" --upstream "127.0.0.1:$TPM_PORT" \
+		--log "$WORK/log" --hexdump --mode "$@" > "$WORK/ready" 2> "$WORK/proxy.err" &
+	proxy_pid=$!
+	_i=0
+	until grep -q ready "$WORK/ready"; do
+		_i=$((_i + 1))
+		if [ $_i -gt 300 ] || ! kill -0 "$proxy_pid" 2>/dev/null; then
+			fail "interposer starts" "$(cat "$WORK/proxy.err")"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# --- 1. The endorsement password never crosses the bus -------------------
+PW_HEX=$(printf '%s' "$PW" | od -An -tx1 | tr -d ' \n')
+# not_on_bus LABEL CMD...: the command succeeds through a logging proxy, and
+# the log holds neither the password nor its hex, yet shows that an HMAC
+# session did the authorizing.
+not_on_bus() {
+	_label=$1
+	shift
+	start_proxy pass || return
+	run "$@"
+	stop_proxy
+	expect "$_label through the proxy" 0 || return
+	if grep -q '^cmd StartAuthSession' "$WORK/log" &&
+		grep -q '^> ' "$WORK/log"; then
+		pass "$_label: the proxy saw the session"
+	else
+		fail "$_label: the proxy saw the session" "no StartAuthSession logged"
+	fi
+	if grep -qi -e "$PW" -e "$PW_HEX" "$WORK/log"; then
+		fail "$_label: password not on the bus" "found in the proxy log"
+	else
+		pass "$_label: password not on the bus"
+	fi
+}
+not_on_bus "eksign -a" "$BIN" -T "$PROXIED" --eksign -a -k "$PW"
+not_on_bus "certify owner -a" "$BIN" -T "$PROXIED" --certify owner -n "$WORK/ek.name" -a -k "$PW"
+not_on_bus "certify endorsement -a" "$BIN" -T "$PROXIED" --certify endorsement -n "$WORK/ek.name" -a -k "$PW"
+not_on_bus "boot -a" "$BIN" -T "$PROXIED" --boot -n "$WORK/ek.name" -a -k "$PW" "$WORK/null_name"
+not_on_bus "attest FILE -a" "$BIN" -T "$PROXIED" --attest "$WORK/ek-rsa.der" -n "$WORK/ek.name" -a -k "$PW"
+not_on_bus "attest nv: -a" "$BIN" -T "$PROXIED" --attest nv: -n "$WORK/ek.name" -a -k "hex:$PW_HEX"
+# The salted session in --attest: StartAuthSession names a tpmKey (the EK).
+start_proxy pass && run "$BIN" -T "$PROXIED" --attest nv: -n "$WORK/ek.name" -a -k "$PW"
+stop_proxy
+if [ "$(grep -c '^cmd StartAuthSession' "$WORK/log")" -ge 3 ]; then
+	pass "attest -a salts a second session to the EK"
+else
+	fail "attest -a salts a second session to the EK" "$(grep -c '^cmd StartAuthSession' "$WORK/log") sessions"
+fi
+run "$BIN" --eksign -a -k wrong-password
+expect "a wrong password through the bound session fails" 3
+case $ERR in *authoriz*) pass "a wrong password says authorization" ;;
+*) fail "a wrong password says authorization" "$ERR" ;; esac
+tpm2_changeauth -c e -p "$PW" || { fail setup "tpm2_changeauth back failed"; exit 1; }
+
+# --- 4. A file exists only after a successful run ------------------------
+run sh -c '"$0" --boot -n "$1" -f "$2" "$3" > /dev/full' "$BIN" "$WORK/ek.name" \
+	"$WORK/full.pem" "$WORK/null_name"
+expect "boot with stdout on a full disk fails" 2
+no_file "boot with stdout on a full disk writes no file" "$WORK/full.pem"
+if ls "$WORK"/full.pem.*.tmp >/dev/null 2>&1; then
+	fail "boot with stdout on a full disk leaves no temporary" "$(ls "$WORK"/full.pem.*)"
+else
+	pass "boot with stdout on a full disk leaves no temporary"
+fi
+run sh -c '"$0" --certify owner -n "$1" -o -f "$2" > /dev/full' "$BIN" "$WORK/ek.name" "$WORK/full2.pem"
+expect "certify -o -f with stdout on a full disk fails" 2
+no_file "certify -o -f with stdout on a full disk writes no file" "$WORK/full2.pem"
+: > "$WORK/srk.pem.0123456789abcdef.tmp"
+: > "$WORK/srk.pem.keep.tmp"
+run "$BIN" --boot -n "$WORK/ek.name" -f "$WORK/srk.pem" "$WORK/null_name"
+expect "boot -f after an earlier killed run" 0
+no_file "a stale temporary from a killed run is swept" "$WORK/srk.pem.0123456789abcdef.tmp"
+if [ -e "$WORK/srk.pem.keep.tmp" ]; then pass "files that are not our temporaries stay"
+else fail "files that are not our temporaries stay" "srk.pem.keep.tmp removed"; fi
+# A deadline that fires mid-run leaves neither the file nor a temporary.
+start_proxy stall --stall-at Certify
+run "$BIN" -T "$PROXIED" --boot -n "$WORK/ek.name" -f "$WORK/stall.pem" --timeout 2 "$WORK/null_name"
+stop_proxy
+expect "boot killed by the deadline" 3
+no_file "boot killed by the deadline writes no file" "$WORK/stall.pem"
+if ls "$WORK"/stall.pem.* >/dev/null 2>&1; then
+	fail "boot killed by the deadline leaves no temporary" "$(ls "$WORK"/stall.pem.*)"
+else
+	pass "boot killed by the deadline leaves no temporary"
+fi
+# What the killed run left loaded is another test's subject (test_transients).
+tpm2_flushcontext -t 2>/dev/null
+
+# --- 5. The prompt is not timed, and the terminal is always restored -----
+tpm2_changeauth -c e "$PW" || { fail setup "tpm2_changeauth failed"; exit 1; }
+OUT=$("$PYTHON" "$PTY" type 3 "$PW" -- "$BIN" --eksign -a --timeout 2 2>&1)
+RC=$?
+case "$RC:$OUT" in
+0:*000b*) pass "a slow typist is not an unresponsive TPM" ;;
+*) fail "a slow typist is not an unresponsive TPM" "exit $RC: $OUT" ;;
+esac
+for sig in 2 15 1; do
+	OUT=$("$PYTHON" "$PTY" signal "$sig" -- "$BIN" --eksign -a --timeout 2 2>&1)
+	case $OUT in
+	*echo=on*) pass "signal $sig at the prompt restores echo" ;;
+	*) fail "signal $sig at the prompt restores echo" "$OUT" ;;
+	esac
+done
+tpm2_changeauth -c e -p "$PW" || { fail setup "tpm2_changeauth back failed"; exit 1; }
+
+# --- 6. No silent downgrade ----------------------------------------------
+run "$BIN" --boot -n "$WORK/ek.name" "$WORK/no-such-null_name"
+expect "boot with an explicit null_name file that is missing" 2
+case $ERR in *no-such-null_name*) pass "the missing null_name file is named" ;;
+*) fail "the missing null_name file is named" "$ERR" ;; esac
+run "$BIN" --attest nv: -n "$WORK/ek.name"
+expect "attest nv: without --ca" 0
+case $ERR in *"warning: without --ca"*) pass "attest nv: without --ca warns" ;;
+*) fail "attest nv: without --ca warns" "stderr: $ERR" ;; esac
+run "$BIN" --attest nv: -n "$WORK/ek.name" --ca "$WORK/tpm/ca"
+expect "attest nv: with --ca" 0
+if [ -z "$ERR" ]; then pass "attest nv: with --ca does not warn"
+else fail "attest nv: with --ca does not warn" "$ERR"; fi
+run "$BIN" --attest "$WORK/ek-rsa.der" -n "$WORK/ek.name"
+if [ "$RC" -eq 0 ] && [ -z "$ERR" ]; then pass "attest FILE does not warn"
+else fail "attest FILE does not warn" "exit $RC: $ERR"; fi
+
+finish
