@@ -5,12 +5,19 @@
 #include "attest_check.h"
 #include "certify.h"
 #include "name.h"
+#include "persistent_srk.h"
 #include "primary.h"
 #include "templates.h"
 
-int certify_hierarchy(struct tpm *tpm, const struct signing_ek *ek,
-		      const struct hierarchy *h, ESYS_TR auth, const TPM2B_NAME *expected,
-		      struct certified *out, struct failure *f)
+/*
+ * Have the signing EK certify the loaded `key` (public area `pub`, a primary
+ * of `h`) with a fresh nonce and verify the result completely: the
+ * certified qualified name places the key directly under h.
+ */
+static int certify_object(struct tpm *tpm, const struct signing_ek *ek,
+			  const struct hierarchy *h, ESYS_TR key, const TPM2B_PUBLIC *pub,
+			  const TPM2B_NAME *expected, struct certified *out,
+			  struct failure *f)
 {
 	/* cppcheck 2.10 misreads a designated initializer naming a member
 	 * spelled like the variable as a read of the variable itself. */
@@ -18,18 +25,12 @@ int certify_hierarchy(struct tpm *tpm, const struct signing_ek *ek,
 	TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
 	TPM2B_ATTEST *attest = NULL;
 	TPMT_SIGNATURE *sig = NULL;
-	TPM2B_PUBLIC tmpl, *pub = NULL;
-	ESYS_TR key = ESYS_TR_NONE;
 	TPM2B_NAME qname;
 	TPM2B_DATA nonce = { .size = 32 };
 	struct certify_expect want = { &nonce, &ek->qname, &out->name, &qname };
 	TSS2_RC rc;
 	int ret;
 
-	template_storage(&tmpl);
-	ret = primary_create(tpm, h->esys, auth, &tmpl, &key, &pub, f);
-	if (ret)
-		goto out;
 	if (name_of_public(&pub->publicArea, &out->name) ||
 	    name_qualified(h->handle, &out->name, &qname)) {
 		ret = fail(f, STATUS_VERIFY, "cannot compute the %s primary's name", h->name);
@@ -55,9 +56,47 @@ int certify_hierarchy(struct tpm *tpm, const struct signing_ek *ek,
 		goto out;
 	out->pub = *pub;
 out:
-	primary_flush(tpm, &key);
 	Esys_Free(attest);
 	Esys_Free(sig);
+	return ret;
+}
+
+int certify_hierarchy(struct tpm *tpm, const struct signing_ek *ek,
+		      const struct hierarchy *h, ESYS_TR auth, const TPM2B_NAME *expected,
+		      struct certified *out, struct failure *f)
+{
+	TPM2B_PUBLIC tmpl, *pub = NULL;
+	ESYS_TR key = ESYS_TR_NONE;
+	int ret;
+
+	template_storage(&tmpl);
+	ret = primary_create(tpm, h->esys, auth, &tmpl, &key, &pub, f);
+	if (ret)
+		goto out;
+	ret = certify_object(tpm, ek, h, key, pub, expected, out, f);
+out:
+	primary_flush(tpm, &key);
 	Esys_Free(pub);
+	return ret;
+}
+
+int certify_owner_srk(struct tpm *tpm, const struct signing_ek *ek,
+		      const TPM2B_NAME *expected, struct certified *out,
+		      bool *persistent, struct failure *f)
+{
+	const struct hierarchy *owner = hierarchy_find("owner");
+	TPM2B_PUBLIC pub;
+	ESYS_TR key = ESYS_TR_NONE;
+	int ret;
+
+	ret = persistent_srk_load(tpm, persistent, &key, &pub, f);
+	if (ret)
+		goto out;
+	if (*persistent)
+		ret = certify_object(tpm, ek, owner, key, &pub, expected, out, f);
+	else
+		ret = certify_hierarchy(tpm, ek, owner, ESYS_TR_PASSWORD, expected, out, f);
+out:
+	persistent_srk_release(tpm, &key);
 	return ret;
 }

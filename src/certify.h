@@ -1,6 +1,8 @@
 #ifndef CERTIFY_H
 #define CERTIFY_H
 
+#include <stdbool.h>
+
 #include "hierarchy.h"
 #include "signing_ek.h"
 
@@ -21,5 +23,14 @@ int certify_hierarchy(struct tpm *tpm, const struct signing_ek *ek,
 		      const struct hierarchy *h, ESYS_TR auth,
 		      const TPM2B_NAME *expected,
 		      struct certified *out, struct failure *f);
+
+/*
+ * The owner SRK that is actually used: the persistent one at 0x81000001 when
+ * there is one (*persistent set; ReadPublic and Certify, no CreatePrimary),
+ * else a twin made from the storage template, as certify_hierarchy does.
+ */
+int certify_owner_srk(struct tpm *tpm, const struct signing_ek *ek,
+		      const TPM2B_NAME *expected, struct certified *out,
+		      bool *persistent, struct failure *f);
 
 #endif

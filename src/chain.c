@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <openssl/err.h>
@@ -13,10 +14,28 @@
 
 #define CA_FILE_CAP ((size_t)1024 * 1024)
 
+/* What one file in a CA folder turned out to be. */
+enum ca_kind {
+	CA_CERTS,    /* certificates, and nothing malformed */
+	CA_OTHER,    /* well-formed PEM without a certificate (a key, a CRL) */
+	CA_UNKNOWN,  /* no certificate in PEM or DER: a README, a serial file, garbage */
+};
+
 static int add_cert(X509 *x, X509_STORE *store, STACK_OF(X509) *untrusted)
 {
-	/* Self-signed means a root: only those are trusted without a chain. */
-	if (X509_check_issued(x, x) == X509_V_OK)
+	/*
+	 * Only a certificate whose own key verifies its signature is a root:
+	 * matching names alone would make a self-issued cross-certificate an
+	 * anchor whose signature nobody checks. A vendor root cross-signed by
+	 * another CA is an intermediate, so the folder must hold the root above
+	 * it (or the vendor's self-signed edition). No X509_V_FLAG_PARTIAL_CHAIN:
+	 * a chain that stops at an intermediate is not trusted.
+	 */
+	int root = X509_self_signed(x, 1) == 1;
+
+	/* A failed self-signature check leaves errors that mean nothing here. */
+	ERR_clear_error();
+	if (root)
 		return X509_STORE_add_cert(store, x) == 1 ? 0 : -1;
 	if (!sk_X509_push(untrusted, x))
 		return -1;
@@ -24,41 +43,197 @@ static int add_cert(X509 *x, X509_STORE *store, STACK_OF(X509) *untrusted)
 	return 0;
 }
 
-static int load_file(const char *path, X509_STORE *store, STACK_OF(X509) *untrusted,
-		     int *found, struct failure *f)
+/* NV dumps pad the DER with 0xff (or zeros) up to the index size. */
+static int is_padding(const unsigned char *p, const unsigned char *end)
 {
-	uint8_t *data = NULL;
-	size_t len;
-	BIO *bio = NULL;
-	X509 *x = NULL;
-	const unsigned char *p;
-	int ret;
+	for (; p < end; p++)
+		if (*p != 0xff && *p != 0x00)
+			return 0;
+	return 1;
+}
 
+static int is_cert_label(const char *name)
+{
+	return !strcmp(name, PEM_STRING_X509) || !strcmp(name, PEM_STRING_X509_OLD) ||
+	       !strcmp(name, PEM_STRING_X509_TRUSTED);
+}
+
+/* One certificate filling a PEM block exactly, or NULL. */
+static X509 *pem_block_cert(const char *name, const unsigned char *der, long der_len)
+{
+	const unsigned char *p = der;
+	X509 *x;
+
+	if (strcmp(name, PEM_STRING_X509_TRUSTED) != 0) {
+		x = d2i_X509(NULL, &p, der_len);
+	} else {
+		/*
+		 * OpenSSL's own format with per-certificate trust settings:
+		 * drop them, so that the folder's rule alone decides trust.
+		 */
+		x = d2i_X509_AUX(NULL, &p, der_len);
+		if (x) {
+			X509_trust_clear(x);
+			X509_reject_clear(x);
+		}
+	}
+	if (x && p != der + der_len) {
+		X509_free(x);
+		x = NULL;
+	}
+	return x;
+}
+
+/*
+ * Every PEM block of a file. A CERTIFICATE block that is not exactly one
+ * X.509 certificate is an error: the file says it is one.
+ */
+static int parse_pem(const char *path, const uint8_t *data, size_t len,
+		     STACK_OF(X509) *certs, enum ca_kind *kind, struct failure *f)
+{
+	BIO *bio = BIO_new_mem_buf(data, (int)len);
+	char *name = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	unsigned long err;
+	long der_len;
+	int blocks = 0, ret;
+
+	*kind = CA_UNKNOWN;
+	if (!bio) {
+		ret = fail_crypto(f, STATUS_USAGE, "out of memory reading CA certificates");
+		goto out;
+	}
+	while (PEM_read_bio(bio, &name, &header, &der, &der_len)) {
+		blocks++;
+		if (is_cert_label(name)) {
+			X509 *x = pem_block_cert(name, der, der_len);
+
+			if (!x || !sk_X509_push(certs, x)) {
+				X509_free(x);
+				ERR_clear_error();
+				ret = fail(f, STATUS_USAGE, "CA file %s: PEM block %d is not "
+					   "an X.509 certificate", path, blocks);
+				goto out;
+			}
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(der);
+		name = header = NULL;
+		der = NULL;
+	}
+	/* Running out of blocks is the normal end; any other reason is damage. */
+	err = ERR_peek_last_error();
+	if (ERR_GET_LIB(err) != ERR_LIB_PEM || ERR_GET_REASON(err) != PEM_R_NO_START_LINE) {
+		ERR_clear_error();
+		if (sk_X509_num(certs)) {
+			ret = fail(f, STATUS_USAGE, "CA file %s: malformed PEM after "
+				   "certificate %d", path, sk_X509_num(certs));
+			goto out;
+		}
+		/* Nothing recognisable: DER, or the file's name, decides. */
+		ret = STATUS_OK;
+		goto out;
+	}
+	ERR_clear_error();
+	if (sk_X509_num(certs))
+		*kind = CA_CERTS;
+	else if (blocks)
+		*kind = CA_OTHER;
+	ret = STATUS_OK;
+out:
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(der);
+	BIO_free(bio);
+	return ret;
+}
+
+/* DER certificates back to back, as vendors publish them or NV holds them. */
+static int parse_der(const char *path, const uint8_t *data, size_t len,
+		     STACK_OF(X509) *certs, enum ca_kind *kind, struct failure *f)
+{
+	const unsigned char *p = data, *end = data + len;
+	X509 *x;
+
+	*kind = CA_UNKNOWN;
+	while (p < end && !is_padding(p, end)) {
+		const unsigned char *start = p;
+
+		x = d2i_X509(NULL, &p, (long)(end - p));
+		ERR_clear_error();
+		if (!x) {
+			if (!sk_X509_num(certs))
+				return STATUS_OK;
+			return fail(f, STATUS_USAGE, "CA file %s: %zu bytes after DER "
+				    "certificate %d are neither a certificate nor padding",
+				    path, (size_t)(end - start), sk_X509_num(certs));
+		}
+		if (!sk_X509_push(certs, x)) {
+			X509_free(x);
+			return fail(f, STATUS_USAGE, "out of memory reading CA certificates");
+		}
+	}
+	if (sk_X509_num(certs))
+		*kind = CA_CERTS;
+	return STATUS_OK;
+}
+
+/* A name that promises a certificate: a file so named must be one. */
+static int cert_like_name(const char *path)
+{
+	static const char *const ext[] = { ".pem", ".crt", ".cer", ".der" };
+	size_t n = strlen(path), i;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (n > 4 && !strcasecmp(path + n - 4, ext[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Add the certificates of one file, PEM bundle or DER, to `store` (roots)
+ * and `untrusted`, counting them in `found`. A file that holds none is an
+ * error when `must_hold` (the --ca file itself, or a folder entry named like
+ * a certificate) unless it is well-formed PEM of something else; otherwise
+ * it is skipped. Damaged certificates are always an error: skipping one
+ * would surface later as an unexplained chain failure.
+ */
+static int load_file(const char *path, int must_hold, X509_STORE *store,
+		     STACK_OF(X509) *untrusted, int *found, struct failure *f)
+{
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	uint8_t *data = NULL;
+	enum ca_kind kind;
+	size_t len;
+	int i, ret;
+
+	if (!certs) {
+		ret = fail(f, STATUS_USAGE, "out of memory loading CA certificates");
+		goto out;
+	}
 	ret = infile_read(path, CA_FILE_CAP, "CA file", &data, &len, f);
 	if (ret)
 		goto out;
-	bio = BIO_new_mem_buf(data, (int)len);
-	while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
-		if (add_cert(x, store, untrusted)) {
+	ret = parse_pem(path, data, len, certs, &kind, f);
+	if (!ret && kind == CA_UNKNOWN)
+		ret = parse_der(path, data, len, certs, &kind, f);
+	if (ret)
+		goto out;
+	if (kind == CA_UNKNOWN && must_hold) {
+		ret = fail(f, STATUS_USAGE, "CA file %s holds no PEM or DER certificate", path);
+		goto out;
+	}
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		if (add_cert(sk_X509_value(certs, i), store, untrusted)) {
 			ret = fail_crypto(f, STATUS_USAGE, "cannot use CA certificate");
 			goto out;
 		}
-		X509_free(x);
-		x = NULL;
 		(*found)++;
-	}
-	ERR_clear_error();
-	if (!*found) {
-		p = data;
-		x = d2i_X509(NULL, &p, (long)len);
-		ERR_clear_error();
-		if (x && !add_cert(x, store, untrusted))
-			(*found)++;
 	}
 	ret = STATUS_OK;
 out:
-	X509_free(x);
-	BIO_free(bio);
+	sk_X509_pop_free(certs, X509_free);
 	free(data);
 	return ret;
 }
@@ -83,7 +258,7 @@ int chain_load_ca(const char *path, X509_STORE **store, STACK_OF(X509) **untrust
 		goto out;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		ret = load_file(path, *store, *untrusted, &found, f);
+		ret = load_file(path, 1, *store, *untrusted, &found, f);
 		if (ret)
 			goto out;
 	} else {
@@ -106,7 +281,10 @@ int chain_load_ca(const char *path, X509_STORE **store, STACK_OF(X509) **untrust
 			snprintf(sub, n, "%s/%s", path, e->d_name);
 			if (stat(sub, &st) || !S_ISREG(st.st_mode))
 				continue;
-			ret = load_file(sub, *store, *untrusted, &found, f);
+			/* A vendor's PDF or archive beside the roots is not ours to refuse. */
+			if (!cert_like_name(sub) && (size_t)st.st_size > CA_FILE_CAP)
+				continue;
+			ret = load_file(sub, cert_like_name(sub), *store, *untrusted, &found, f);
 			if (ret)
 				goto out;
 		}

@@ -9,8 +9,12 @@
 #include "failure.h"
 
 /*
- * Load every certificate under `path` (a PEM/DER file or bundle, or a folder
- * of them): self-signed ones become trust anchors, the rest intermediates.
+ * Load every certificate under `path`: a file, or a folder of files, each a
+ * PEM bundle or DER certificates (trailing 0xff/0x00 padding allowed), in any
+ * mix. Self-signed ones become trust anchors, the rest intermediates. In a
+ * folder, files that hold no certificate are skipped, except that one named
+ * *.pem, *.crt, *.cer or *.der must hold one unless it is well-formed PEM of
+ * something else (a key); a damaged certificate is always STATUS_USAGE.
  */
 int chain_load_ca(const char *path, X509_STORE **store, STACK_OF(X509) **untrusted,
 		  struct failure *f);

@@ -210,6 +210,7 @@ int mode_certify(struct run *r, struct failure *f)
 	struct certified cert;
 	TPM2B_NAME enrolled, expected;
 	char hex[NAME_HEX_MAX];
+	bool persistent;
 	int ret;
 
 	if (!h)
@@ -229,9 +230,14 @@ int mode_certify(struct run *r, struct failure *f)
 	ret = signing_ek_check(&ek, &enrolled, f);
 	if (ret)
 		goto out;
-	ret = certify_hierarchy(&r->tpm, &ek, h,
-				h->esys == ESYS_TR_RH_ENDORSEMENT ? r->eauth : ESYS_TR_PASSWORD,
-				o->check_file ? &expected : NULL, &cert, f);
+	if (h->handle == TPM2_RH_OWNER)
+		ret = certify_owner_srk(&r->tpm, &ek, o->check_file ? &expected : NULL,
+					&cert, &persistent, f);
+	else
+		ret = certify_hierarchy(&r->tpm, &ek, h,
+					h->esys == ESYS_TR_RH_ENDORSEMENT ? r->eauth :
+					ESYS_TR_PASSWORD, o->check_file ? &expected : NULL,
+					&cert, f);
 	if (ret)
 		goto out;
 	primary_flush(&r->tpm, &ek.handle);
@@ -275,7 +281,7 @@ int mode_boot(struct run *r, struct failure *f)
 	struct signing_ek ek = { 0 };
 	struct certified null_key, srk;
 	TPM2B_NAME enrolled, null_name;
-	bool have_null;
+	bool have_null, persistent;
 	char line[256];
 	int ret;
 
@@ -300,8 +306,7 @@ int mode_boot(struct run *r, struct failure *f)
 		if (ret)
 			goto out;
 	}
-	ret = certify_hierarchy(&r->tpm, &ek, hierarchy_find("owner"), ESYS_TR_PASSWORD,
-				NULL, &srk, f);
+	ret = certify_owner_srk(&r->tpm, &ek, NULL, &srk, &persistent, f);
 	if (ret)
 		goto out;
 	primary_flush(&r->tpm, &ek.handle);
@@ -310,9 +315,10 @@ int mode_boot(struct run *r, struct failure *f)
 		if (ret)
 			goto out;
 	}
-	snprintf(line, sizeof(line), "TPM verified: %s certified by the enrolled "
+	snprintf(line, sizeof(line), "TPM verified: %s%s certified by the enrolled "
 		 "signing EK (TPM clock %lu.%04d, reset count %u)%s",
-		 have_null ? "NULL key and owner SRK" : "owner SRK",
+		 have_null ? "NULL key and " : "",
+		 persistent ? "persistent owner SRK 0x81000001" : "owner SRK",
 		 (unsigned long)(srk.clock.clock / 1000), (int)(srk.clock.clock % 1000),
 		 srk.clock.resetCount,
 		 have_null ? "" : "; no null_name, so the kernel's own TPM sessions "

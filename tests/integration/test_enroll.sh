@@ -1,7 +1,9 @@
 #!/bin/sh
 # Enrollment: EK certificates read from NV (swtpm's RSA L-1 and P-384 H-3, and
 # a P-256 L-2 one stored with a vendor header and padding), chain
-# verification to a root, and the attest-tpm2-enroll script.
+# verification to a root, and the attest-tpm2-enroll script, which with a CA
+# refuses a TPM that reports no certificate (even through an interposer that
+# hides it) unless --allow-tofu.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/swtpm.sh"
@@ -9,7 +11,12 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 enroll="$here/../src/attest-tpm2-enroll"
 
 WORK=$(mktemp -d)
+proxy_pid=
 cleanup() {
+	if [ -n "$proxy_pid" ]; then
+		kill "$proxy_pid" 2>/dev/null
+		wait "$proxy_pid" 2>/dev/null
+	fi
 	swtpm_stop "$WORK/a"
 	swtpm_stop "$WORK/b"
 	swtpm_stop "$WORK/c"
@@ -26,6 +33,7 @@ swtpm_start "$WORK/b"
 TCTI_B=$TCTI
 swtpm_start "$WORK/a"
 TCTI_A=$TCTI
+PORT_A=$TPM_PORT
 export TPM2TOOLS_TCTI="$TCTI_A"
 "$BIN" --eksign > "$WORK/ek.name"
 
@@ -183,6 +191,79 @@ printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/b.name" "$WORK
 run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/b.conf" -- -T "$TCTI_B"
 RC_B=$RC
 if [ "$RC_B" -ne 0 ] && [ ! -e "$WORK/etc/b.name" ]; then pass "enroll refuses a certificate from the wrong CA and writes nothing"; else fail "enroll refuses a certificate from the wrong CA and writes nothing" "exit $RC_B"; fi
+
+# With a CA, "no EK certificate" is a refusal unless --allow-tofu: only the
+# TPM's answer says there is none.
+# refused NAME FILE: the last enroll exited 4, said why in one line of its
+# own naming --allow-tofu, printed nothing on stdout and wrote no FILE.
+refused() {
+	if [ "$RC" -ne 4 ]; then
+		fail "$1" "exit $RC, wanted 4 (stdout: $OUT; stderr: $ERR)"
+	elif [ -n "$OUT" ]; then
+		fail "$1" "printed on stdout: $OUT"
+	elif [ "$(printf '%s\n' "$ERR" | grep -c '^attest-tpm2-enroll: .*--allow-tofu')" -ne 1 ]; then
+		fail "$1" "not one attest-tpm2-enroll line naming --allow-tofu: $ERR"
+	else
+		pass "$1"
+	fi
+	no_file "$1: no name file" "$2"
+}
+printf 'ATTEST_TPM2_NAME_FILE=%s\n' "$WORK/etc/c2.name" > "$WORK/c2.conf"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/c2.conf" --ca "$WORK/test-ca.pem" -- -T "$TCTI_C"
+refused "enroll with --ca refuses a TPM without EK certificate" "$WORK/etc/c2.name"
+printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/c3.name" "$WORK/test-ca.pem" > "$WORK/c3.conf"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/c3.conf" -- -T "$TCTI_C"
+refused "enroll with ATTEST_TPM2_CA refuses a TPM without EK certificate" "$WORK/etc/c3.name"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/c3.conf" --allow-tofu -- -T "$TCTI_C"
+if [ "$RC" -eq 0 ]; then pass "enroll --allow-tofu with a CA enrolls a TPM without EK certificate"; else fail "enroll --allow-tofu with a CA enrolls a TPM without EK certificate" "exit $RC: $ERR"; fi
+same "enroll --allow-tofu writes the signing-EK name" "$(cat "$WORK/etc/c3.name" 2>/dev/null)" "$("$BIN" -T "$TCTI_C" --eksign)"
+case $OUT in *"NOT attested"*"trusted on first use"*"--allow-tofu"*) pass "--allow-tofu says it trusted on first use" ;; *) fail "--allow-tofu says it trusted on first use" "$OUT" ;; esac
+# The config is read as the boot hooks read it: quotes around a value go.
+printf 'ATTEST_TPM2_NAME_FILE="%s"\nATTEST_TPM2_CA='"'"'%s'"'"'\n' "$WORK/etc/q.name" "$WORK/test-ca.pem" > "$WORK/q.conf"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/q.conf" -- -T "$TCTI_A"
+if [ "$RC" -eq 0 ]; then pass "enroll reads quoted config values"; else fail "enroll reads quoted config values" "exit $RC: $ERR"; fi
+same "enroll writes the quoted ATTEST_TPM2_NAME_FILE" "$(cat "$WORK/etc/q.name" 2>/dev/null)" "$(cat "$WORK/ek.name")"
+case $OUT in *"chain verified to /CN=Test TPM Root"*) pass "enroll uses the quoted ATTEST_TPM2_CA" ;; *) fail "enroll uses the quoted ATTEST_TPM2_CA" "$OUT" ;; esac
+rm -f "$WORK/etc/q.name"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/q.conf" -- -T "$TCTI_C"
+refused "enroll with a quoted ATTEST_TPM2_CA refuses a TPM without EK certificate" "$WORK/etc/q.name"
+
+# An interposer that answers the NV listing with nothing hides TPM a's
+# certificates: with a CA that is a refusal, not trust on first use.
+PROXY_PORT=$(free_port_pair)
+: > "$WORK/proxy.log"
+/usr/bin/python3 "$here/lib/interposer.py" --listen "$PROXY_PORT" --upstream "127.0.0.1:$PORT_A" \
+	--log "$WORK/proxy.log" --mode empty-nv-list > "$WORK/proxy.ready" 2> "$WORK/proxy.err" &
+proxy_pid=$!
+_i=0
+until grep -q ready "$WORK/proxy.ready" 2>/dev/null; do
+	_i=$((_i + 1))
+	if [ $_i -gt 300 ] || ! kill -0 "$proxy_pid" 2>/dev/null; then
+		break
+	fi
+	sleep 0.05
+done
+if grep -q ready "$WORK/proxy.ready"; then
+	PROXIED="swtpm:host=127.0.0.1,port=$PROXY_PORT"
+	printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/hidden.name" "$WORK/test-ca.pem" > "$WORK/hidden.conf"
+	run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/hidden.conf" -- -T "$PROXIED"
+	refused "enroll with a CA refuses a TPM whose certificates an interposer hides" "$WORK/etc/hidden.name"
+	if grep -q '^tamper empty-nv-list GetCapability' "$WORK/proxy.log"; then
+		pass "the interposer hid the NV indices"
+	else
+		fail "the interposer hid the NV indices" "$(cat "$WORK/proxy.log")"
+	fi
+	run "$BIN" --attest nv: -T "$PROXIED"
+	expect "through the interposer the TPM seems to hold no certificate" 4
+else
+	fail "interposer starts (empty-nv-list)" "$(cat "$WORK/proxy.err")"
+fi
+run sh "$enroll" --bogus
+if [ "$RC" -eq 2 ] && [ "$ERR" = "attest-tpm2-enroll: unknown option --bogus (see --help)" ]; then
+	pass "enroll errors are one plain line"
+else
+	fail "enroll errors are one plain line" "exit $RC: $ERR"
+fi
 leftover=$(find "$WORK/etc" -name '.eksign*')
 if [ -z "$leftover" ]; then pass "enroll leaves no temporary files"; else fail "enroll leaves no temporary files" "$leftover"; fi
 

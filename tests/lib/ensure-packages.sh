@@ -5,7 +5,8 @@
 #   sh tests/lib/ensure-packages.sh GROUP...
 #
 # demo   build the program and run it against swtpm (make, make demo, make bench)
-# check  demo, plus the unit tests, the static musl build and the fuzzers
+# check  demo, plus the unit tests, the static musl build, the fuzzers and
+#        QEMU for the bus interposer's own test
 # lint   the static analysers
 # boot   initramfs images booted under QEMU, and the kernel built for them
 # fresh  a brand-new Debian root to run "make demo" in (make check-fresh)
@@ -17,6 +18,7 @@ group_packages() {
 		swtpm swtpm-tools tpm2-tools openssl python3" ;;
 	check) group_packages demo
 		echo "libcmocka-dev musl-tools dpkg-dev xz-utils file clang libclang-rt-14-dev
+		qemu-system-x86
 		autoconf automake libtool autoconf-archive libltdl-dev binutils linux-libc-dev
 		debian-archive-keyring time" ;;
 	lint) group_packages demo

@@ -44,7 +44,9 @@ Modes (default target in brackets; --target-cc/--nth override it):
                     for the same key get the same lie, name and
                     qualifiedName included.  The creationTicket (a TPM HMAC
                     over the real name) cannot be fixed: only CertifyCreation
-                    would notice that.
+                    would notice that.  --nth N alters only the Nth
+                    CreatePrimary under that hierarchy (counting failed
+                    ones; e.g. --nth 1: the kernel's NULL key at boot).
   flip-attest|flip-sig-r|flip-sig-s|flip-any  [Certify]
                     flip one random bit in certifyInfo, in signature R, in
                     signature S (RSA/HMAC: the one signature buffer), or
@@ -68,6 +70,9 @@ Modes (default target in brackets; --target-cc/--nth override it):
                     10-byte header carrying --rc (default 0x98E, AUTH_FAIL)
   stall             [Certify] swallow the command, never answer, keep the
                     client connection open until the client gives up
+  empty-nv-list     [GetCapability] answer every listing of NV index handles
+                    (TPM_CAP_HANDLES from a 0x01xxxxxx handle) with an empty
+                    list: the TPM seems to hold no EK certificate
 """
 import argparse
 import hashlib
@@ -100,7 +105,13 @@ COMMANDS = {
     0x17A: ('GetCapability', 0), 0x17B: ('GetRandom', 0),
     0x17E: ('PCR_Read', 0), 0x182: ('PCR_Extend', 1),
     0x189: ('PolicyGetDigest', 1), 0x18A: ('TestParms', 0),
-    0x191: ('CreateLoaded', 1)}
+    0x191: ('CreateLoaded', 1),
+    # also sent by firmware, the kernel and systemd at boot
+    0x121: ('HierarchyControl', 1), 0x129: ('HierarchyChangeAuth', 1),
+    0x146: ('StirRandom', 0), 0x16A: ('PolicyAuthorize', 1),
+    0x16B: ('PolicyAuthValue', 1), 0x16C: ('PolicyCommandCode', 1),
+    0x17D: ('Hash', 0), 0x17F: ('PolicyPCR', 1), 0x180: ('PolicyRestart', 1),
+    0x181: ('ReadClock', 0)}
 CC = {cc: name for cc, (name, _) in COMMANDS.items()}
 CC_BY_NAME = {name.lower(): cc for cc, name in CC.items()}
 CMD_HANDLES = {cc: n for cc, (_, n) in COMMANDS.items()}
@@ -427,14 +438,21 @@ class Interposer:
         except FileNotFoundError:
             return {'certify': []}
 
-    def respond(self, cmd, rsp, cc, name, handles):
-        """Return (bytes to send, close afterwards?) for a genuine answer."""
+    def respond(self, cmd, rsp, cc, name, handles, hit):
+        """Return (bytes to send, close afterwards?) for a genuine answer;
+        hit: is this the command --target-cc/--nth name?"""
         mode, rc = self.a.mode, struct.unpack_from('>I', rsp, 6)[0]
-        hit = self.targeted(cc)
+        if mode in HIERARCHY and cc == 0x131 and handles:
+            with self.lock:             # --nth counts per hierarchy
+                key = (cc, handles[0])
+                self.seen[key] = self.seen.get(key, 0) + 1
+                hit = self.a.nth in (0, self.seen[key])
         if rc != 0:
             return rsp, False           # only ever tamper with successes
         if mode in HIERARCHY:
             if cc == 0x131 and handles and handles[0] == HIERARCHY[mode]:
+                if self.a.nth and not hit:
+                    return rsp, False
                 if any(a & 0x40 for _, _, a in cmd_sessions(cmd, cc)):
                     # outPublic is encrypted; we do not decrypt it.
                     self.log('no-tamper replace-pubkey %s: encrypted' % name)
@@ -449,6 +467,14 @@ class Interposer:
                     self.log('tamper replace-pubkey ReadPublic handle=0x%08x'
                              % handles[0])
                     return self.reauth(cmd, out, cc), False
+            return rsp, False
+        if mode == 'empty-nv-list':
+            if cc == 0x17A and nv_handle_listing(cmd):
+                head, _, auth = self.split(rsp, 0)
+                # moreData NO, TPM_CAP_HANDLES, count 0
+                out = self.join(head, struct.pack('>BII', 0, 1, 0), auth)
+                self.log('tamper empty-nv-list %s' % name)
+                return self.reauth(cmd, out, cc), False
             return rsp, False
         if not hit:
             return rsp, False
@@ -506,9 +532,19 @@ class Interposer:
 
     # ---- plumbing ----------------------------------------------------
     def serve_tpm(self, client):
-        up = None
         try:
             up = socket.create_connection(self.a.upstream)
+        except OSError as e:
+            self.log('error %s' % e)
+            client.close()
+            return
+        self.relay(client, up)
+
+    def relay(self, client, up):
+        """Serve one client's commands over the TPM connection up, closing
+        both at the end (qemu_tpm_interposer.py passes QEMU's data channel
+        and its own socket pair to swtpm)."""
+        try:
             while True:
                 cmd = read_frame(client)
                 if cmd is None:
@@ -517,7 +553,8 @@ class Interposer:
                 self.log('cmd %s%s' % (name, extra))
                 if self.a.hexdump:
                     self.log('> ' + cmd.hex())
-                if self.a.mode == 'stall' and self.targeted(cc):
+                hit = self.targeted(cc)     # counted once per command
+                if self.a.mode == 'stall' and hit:
                     # Never answer.  Release swtpm (it serves one client at
                     # a time) and hold the client until it hangs up.
                     self.log('tamper stall %s' % name)
@@ -532,7 +569,8 @@ class Interposer:
                 self.log('rsp %s rc=0x%x' %
                          (name, struct.unpack_from('>I', rsp, 6)[0]))
                 try:
-                    out, close = self.respond(cmd, rsp, cc, name, handles)
+                    out, close = self.respond(cmd, rsp, cc, name, handles,
+                                              hit)
                 except Exception as e:  # a parse we did not foresee
                     self.log('no-tamper %s: %r' % (name, e))
                     out, close = rsp, False
@@ -578,6 +616,15 @@ def cmd_sessions(cmd, cc):
         r.off += 1
         r.tpm2b()
     return calls
+
+
+def nv_handle_listing(cmd):
+    """Is this GetCapability a listing of NV index handles?"""
+    off = 10
+    if struct.unpack_from('>H', cmd)[0] == ST_SESSIONS:
+        off += 4 + struct.unpack_from('>I', cmd, off)[0]
+    capability, first = struct.unpack_from('>II', cmd, off)
+    return capability == 1 and first >> 24 == 0x01
 
 
 def kdfa(alg, key, label, context_u, context_v, bits):
@@ -654,15 +701,12 @@ def command_code(text):
 MODES = ['pass', 'pubkey-null', 'pubkey-owner', 'pubkey-ek', 'flip-attest',
          'flip-sig-r', 'flip-sig-s', 'flip-any', 'record-certify',
          'replay-certify', 'swap-response', 'truncate', 'truncate-raw',
-         'oversize', 'oversize-short', 'tpm-error', 'stall']
+         'oversize', 'oversize-short', 'tpm-error', 'stall', 'empty-nv-list']
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--listen', type=int, required=True)
-    ap.add_argument('--upstream', type=hostport, required=True)
-    ap.add_argument('--ctrl-listen', type=int)
-    ap.add_argument('--ctrl-upstream', type=hostport)
+def tamper_options(ap):
+    """Add the options that pick and tune the tampering (--mode ...): this
+    proxy's and qemu_tpm_interposer.py's."""
     ap.add_argument('--mode', choices=MODES, required=True)
     ap.add_argument('--log')
     ap.add_argument('--target-cc', type=command_code, default=0x148,
@@ -677,9 +721,22 @@ def main():
     ap.add_argument('--seed', type=int, help='make bit flips reproducible')
     ap.add_argument('--hexdump', action='store_true',
                     help='also log every frame in hex (">" in, "<" out)')
-    a = ap.parse_args()
+
+
+def check_tamper_options(ap, a):
     if a.mode.endswith('-certify') and not a.state:
         ap.error('%s needs --state' % a.mode)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--listen', type=int, required=True)
+    ap.add_argument('--upstream', type=hostport, required=True)
+    ap.add_argument('--ctrl-listen', type=int)
+    ap.add_argument('--ctrl-upstream', type=hostport)
+    tamper_options(ap)
+    a = ap.parse_args()
+    check_tamper_options(ap, a)
     if a.ctrl_listen is None:
         a.ctrl_listen = a.listen + 1
     if a.ctrl_upstream is None:
