@@ -78,7 +78,7 @@ static int seed_ecc(EVP_PKEY *ek, TPMI_ALG_HASH alg, uint8_t *seed, size_t len,
 		goto out;
 	point.x.size = point.y.size = (UINT16)field;
 	if (kdf_e(alg, z, zlen, identity_label, point.x.buffer, field, ek_x, field,
-		  seed, len))
+		  seed, len, len))
 		goto out;
 	if (Tss2_MU_TPMS_ECC_POINT_Marshal(&point, out->secret, sizeof(out->secret), &off))
 		goto out;
@@ -108,22 +108,56 @@ static int cfb_encrypt(UINT16 bits, const uint8_t *key, uint8_t *buf, int len)
 	return ret;
 }
 
+/*
+ * The EK's symmetric definition, as the TPM will use it to open the blob:
+ * only AES-128 and AES-256 in CFB mode are built here. Anything else (a key
+ * size read from a TPM-supplied template, say) is refused, not sized from.
+ */
+static const TPMT_SYM_DEF_OBJECT *ek_symmetric(const TPMT_PUBLIC *ek_tmpl)
+{
+	const TPMT_SYM_DEF_OBJECT *sym;
+
+	if (ek_tmpl->type == TPM2_ALG_RSA)
+		sym = &ek_tmpl->parameters.rsaDetail.symmetric;
+	else if (ek_tmpl->type == TPM2_ALG_ECC)
+		sym = &ek_tmpl->parameters.eccDetail.symmetric;
+	else
+		return NULL;
+	if (sym->algorithm != TPM2_ALG_AES || sym->mode.aes != TPM2_ALG_CFB ||
+	    (sym->keyBits.aes != 128 && sym->keyBits.aes != 256))
+		return NULL;
+	return sym;
+}
+
 int credential_make(EVP_PKEY *ek_key, const TPMT_PUBLIC *ek_tmpl,
 		    const TPM2B_NAME *object_name, const TPM2B_DIGEST *secret,
 		    TPM2B_ID_OBJECT *blob, TPM2B_ENCRYPTED_SECRET *seed_out,
 		    struct failure *f)
 {
 	TPMI_ALG_HASH alg = ek_tmpl->nameAlg;
-	size_t hlen = digest_size(alg), off = 0;
-	UINT16 sym_bits = ek_tmpl->type == TPM2_ALG_RSA ?
-		ek_tmpl->parameters.rsaDetail.symmetric.keyBits.aes :
-		ek_tmpl->parameters.eccDetail.symmetric.keyBits.aes;
+	const TPMT_SYM_DEF_OBJECT *sym = ek_symmetric(ek_tmpl);
+	size_t hlen = digest_size(alg), off = 0, sym_bytes;
 	uint8_t seed[EVP_MAX_MD_SIZE], sym_key[32], hmac_key[EVP_MAX_MD_SIZE];
 	uint8_t *enc;
 	int ret;
 
-	if (!hlen || secret->size > hlen) {
+	if (!sym) {
+		ret = fail(f, STATUS_VERIFY, "unsupported EK template: the credential needs "
+			   "an RSA or ECC EK with AES-128 or AES-256 in CFB mode");
+		goto out;
+	}
+	sym_bytes = sym->keyBits.aes / 8u;
+	if (alg == TPM2_ALG_SHA1 || !hlen || hlen > sizeof(seed)) {
 		ret = fail(f, STATUS_VERIFY, "unsupported EK name algorithm");
+		goto out;
+	}
+	/*
+	 * The blob is size || HMAC || TPM2B(secret): all of it must fit the
+	 * TPM2B_ID_OBJECT, and the name must be a name, whatever the caller says.
+	 */
+	if (secret->size > hlen || object_name->size > sizeof(object_name->name) ||
+	    2 + hlen + sizeof(secret->size) + secret->size > sizeof(blob->credential)) {
+		ret = fail(f, STATUS_VERIFY, "the credential does not fit its buffer");
 		goto out;
 	}
 	if ((ek_tmpl->type == TPM2_ALG_RSA ? seed_rsa : seed_ecc)(ek_key, alg, seed,
@@ -137,9 +171,10 @@ int credential_make(EVP_PKEY *ek_key, const TPMT_PUBLIC *ek_tmpl,
 	if (Tss2_MU_TPM2B_DIGEST_Marshal(secret, enc, sizeof(blob->credential) - 2 - hlen,
 					 &off) ||
 	    kdf_a(alg, seed, hlen, "STORAGE", object_name->name, object_name->size,
-		  NULL, 0, sym_key, sym_bits / 8) ||
-	    cfb_encrypt(sym_bits, sym_key, enc, (int)off) ||
-	    kdf_a(alg, seed, hlen, "INTEGRITY", NULL, 0, NULL, 0, hmac_key, hlen) ||
+		  NULL, 0, sym_key, sizeof(sym_key), sym_bytes) ||
+	    cfb_encrypt(sym->keyBits.aes, sym_key, enc, (int)off) ||
+	    kdf_a(alg, seed, hlen, "INTEGRITY", NULL, 0, NULL, 0, hmac_key,
+		  sizeof(hmac_key), hlen) ||
 	    hmac_two(alg, hmac_key, hlen, enc, off, object_name->name,
 		     object_name->size, blob->credential + 2)) {
 		ret = fail_crypto(f, STATUS_VERIFY, "cannot build the credential blob");

@@ -2,11 +2,11 @@
 #include <string.h>
 
 #include <openssl/err.h>
-#include <tss2/tss2_mu.h>
 
 #include "ek_cert.h"
 #include "ek_nv.h"
 #include "nv.h"
+#include "template_check.h"
 
 #define EK_NV_FIRST 0x01c00000
 #define EK_NV_COUNT 0x40
@@ -50,58 +50,47 @@ static const struct ek_template *template_for(TPM2_HANDLE index)
 	return NULL;
 }
 
-/* Honour a TPM-stored template and nonce (profile 2.x, section 2.2.1.5). */
+/*
+ * Honour a TPM-stored template and nonce (profile 2.x, section 2.2.1.5).
+ * Their bytes are the TPM's word: template_from_nv checks every field
+ * before anything is sized or derived from them.
+ */
 static int read_overrides(struct tpm *tpm, const TPML_HANDLE *present,
 			  struct ek_nv *out, struct failure *f)
 {
-	uint8_t *data = NULL;
-	size_t i, len, off = 0;
+	struct ek_override o = { 0 };
+	uint8_t *tmpl = NULL, *nonce = NULL;
+	size_t i;
 	int ret = STATUS_OK;
 
 	for (i = 0; i < sizeof(low_range_overrides) / sizeof(low_range_overrides[0]); i++) {
 		if (low_range_overrides[i].cert != out->index)
 			continue;
-		ek_template_public(out->tmpl, &out->custom);
-		if (nv_listed(present, low_range_overrides[i].tmpl)) {
-			ret = nv_read(tpm, low_range_overrides[i].tmpl, &data, &len, f);
+		o.tmpl_index = low_range_overrides[i].tmpl;
+		o.nonce_index = low_range_overrides[i].nonce;
+		if (nv_listed(present, o.tmpl_index)) {
+			ret = nv_read(tpm, o.tmpl_index, &tmpl, &o.tmpl_len, f);
 			if (ret)
 				goto out;
-			memset(&out->custom, 0, sizeof(out->custom));
-			if (Tss2_MU_TPMT_PUBLIC_Unmarshal(data, len, &off, &out->custom.publicArea)) {
-				ret = fail(f, STATUS_TPM, "EK template at NV 0x%08x is malformed",
-					   low_range_overrides[i].tmpl);
-				goto out;
-			}
-			out->has_custom = true;
-			free(data);
-			data = NULL;
+			o.tmpl = tmpl;
 		}
-		if (nv_listed(present, low_range_overrides[i].nonce)) {
-			TPMU_PUBLIC_ID *u = &out->custom.publicArea.unique;
-
-			ret = nv_read(tpm, low_range_overrides[i].nonce, &data, &len, f);
+		if (nv_listed(present, o.nonce_index)) {
+			ret = nv_read(tpm, o.nonce_index, &nonce, &o.nonce_len, f);
 			if (ret)
 				goto out;
-			if (len > 32) {
-				ret = fail(f, STATUS_TPM, "EK nonce at NV 0x%08x is too long",
-					   low_range_overrides[i].nonce);
-				goto out;
-			}
-			/* The nonce replaces the start of the zero-filled unique field. */
-			if (out->custom.publicArea.type == TPM2_ALG_RSA) {
-				memset(u->rsa.buffer, 0, 256);
-				memcpy(u->rsa.buffer, data, len);
-				u->rsa.size = 256;
-			} else {
-				memset(&u->ecc, 0, sizeof(u->ecc));
-				memcpy(u->ecc.x.buffer, data, len);
-				u->ecc.x.size = u->ecc.y.size = 32;
-			}
-			out->has_custom = true;
+			o.nonce = nonce;
 		}
+		if (!o.tmpl && !o.nonce)
+			break;
+		ret = template_from_nv(out->tmpl, &o, &out->custom, f);
+		if (ret)
+			goto out;
+		out->has_custom = true;
+		break;
 	}
 out:
-	free(data);
+	free(tmpl);
+	free(nonce);
 	return ret;
 }
 

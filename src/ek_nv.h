@@ -15,12 +15,15 @@ struct ek_nv {
 	TPM2_HANDLE index;
 	const struct ek_template *tmpl;
 	bool has_custom;          /* the TPM stores its own template or nonce */
-	TPM2B_PUBLIC custom;      /* then this is the template to derive the EK with */
+	TPM2B_PUBLIC custom;      /* then this is the template to derive the EK with,
+				     checked field by field (template_check.h) */
 };
 
 /*
  * Read the certificate at `index`, or with index 0 the first present in the
- * order ECC before RSA (cheaper to derive). STATUS_VERIFY when the TPM holds none.
+ * order ECC before RSA (cheaper to derive). STATUS_NO_EK_CERT when the TPM
+ * holds none; STATUS_VERIFY when the certificate, or a template or nonce
+ * stored for it, is malformed or unsupported.
  */
 int ek_nv_read(struct tpm *tpm, TPM2_HANDLE index, struct ek_nv *out,
 	       struct failure *f);

@@ -87,6 +87,8 @@ const size_t ek_template_count = sizeof(ek_templates) / sizeof(ek_templates[0]);
 
 static void set_digest(TPM2B_DIGEST *d, const uint8_t *v, size_t len)
 {
+	/* Templates are compared whole: no stack bytes past the digest. */
+	memset(d, 0, sizeof(*d));
 	d->size = (UINT16)len;
 	memcpy(d->buffer, v, len);
 }
@@ -111,6 +113,19 @@ static void policy_digests(TPMI_ALG_HASH alg, TPM2B_DIGEST *a, TPM2B_DIGEST *b,
 		set_digest(c, policy_c_sha256, sizeof(policy_c_sha256));
 		break;
 	}
+}
+
+bool ek_template_policy(const struct ek_template *t, TPMI_ALG_HASH alg,
+			TPM2B_DIGEST *out)
+{
+	TPM2B_DIGEST a, b, c;
+
+	/* policy_digests falls back to SHA-256: only ask it for what it holds. */
+	if (alg != TPM2_ALG_SHA256 && alg != TPM2_ALG_SHA384 && alg != TPM2_ALG_SHA512)
+		return false;
+	policy_digests(alg, &a, &b, &c);
+	*out = t->high ? b : a;
+	return true;
 }
 
 void ek_template_or_branches(const struct ek_template *t, TPM2B_DIGEST *a,

@@ -27,6 +27,13 @@ extern const size_t ek_template_count;
 /* The CreatePrimary template. */
 void ek_template_public(const struct ek_template *t, TPM2B_PUBLIC *out);
 
+/*
+ * The authPolicy the template's range uses (PolicyA low, PolicyB high),
+ * computed in `alg`; false for a hash the profile defines no policy in.
+ */
+bool ek_template_policy(const struct ek_template *t, TPMI_ALG_HASH alg,
+			TPM2B_DIGEST *out);
+
 /* PolicyA and PolicyC in the template's hash: the PolicyOR branches of PolicyB. */
 void ek_template_or_branches(const struct ek_template *t, TPM2B_DIGEST *a,
 			     TPM2B_DIGEST *c);

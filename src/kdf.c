@@ -73,18 +73,23 @@ int hmac_two(TPMI_ALG_HASH alg, const uint8_t *key, size_t key_len,
 	return mac_parts(alg, key, key_len, parts, 2, out);
 }
 
-/* Both KDFs: blocks of F(counter || ...) until `bytes` are produced. */
+/*
+ * Both KDFs: blocks of F(counter || ...) until `bytes` are produced. The
+ * length often comes from a key size in a template the TPM supplied, so it
+ * is checked here against the room the caller has, not trusted.
+ */
 static int kdf_counter(TPMI_ALG_HASH alg, const uint8_t *key, size_t key_len,
 		       const uint8_t *z, size_t z_len, const char *label,
 		       const uint8_t *u, size_t u_len, const uint8_t *v, size_t v_len,
-		       uint8_t *out, size_t bytes)
+		       uint8_t *out, size_t out_cap, size_t bytes)
 {
 	size_t hlen = digest_size(alg), done = 0;
 	uint8_t counter[4], bits[4], block[EVP_MAX_MD_SIZE];
 	uint32_t i;
 	int ret = -1;
 
-	if (!hlen || bytes > 0x1fffffff)
+	/* The bit count is a 32-bit field of every block. */
+	if (!hlen || !out || !bytes || bytes > out_cap || bytes > 0x1fffffff)
 		return -1;
 	be32((uint32_t)(bytes * 8), bits);
 	for (i = 1; done < bytes; i++) {
@@ -110,16 +115,19 @@ out:
 
 int kdf_a(TPMI_ALG_HASH alg, const uint8_t *key, size_t key_len, const char *label,
 	  const uint8_t *u, size_t u_len, const uint8_t *v, size_t v_len,
-	  uint8_t *out, size_t bytes)
+	  uint8_t *out, size_t out_cap, size_t bytes)
 {
+	/* Without a key mac_parts would hash: KDFa is always keyed. */
+	if (!key || !key_len)
+		return -1;
 	return kdf_counter(alg, key, key_len, NULL, 0, label, u, u_len, v, v_len,
-			   out, bytes);
+			   out, out_cap, bytes);
 }
 
 int kdf_e(TPMI_ALG_HASH alg, const uint8_t *z, size_t z_len, const char *label,
 	  const uint8_t *u, size_t u_len, const uint8_t *v, size_t v_len,
-	  uint8_t *out, size_t bytes)
+	  uint8_t *out, size_t out_cap, size_t bytes)
 {
 	return kdf_counter(alg, NULL, 0, z, z_len, label, u, u_len, v, v_len, out,
-			   bytes);
+			   out_cap, bytes);
 }

@@ -28,10 +28,18 @@ static int open_endorsement_auth(struct run *r, const TPM2B_AUTH *auth,
 				 struct failure *f)
 {
 	TSS2_RC rc;
+	int ret;
 
 	rc = Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_ENDORSEMENT, auth);
 	if (rc)
 		return fail_tss(f, "setting the endorsement password", rc);
+	/*
+	 * This session is loaded before any object, so a run killed while it
+	 * was the only thing loaded leaves nothing tpm_open's sweep looks for.
+	 */
+	ret = tpm_flush_stale_sessions(&r->tpm, f);
+	if (ret)
+		return ret;
 	return auth_session_start(&r->tpm, ESYS_TR_NONE, &r->eauth, f);
 }
 

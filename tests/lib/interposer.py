@@ -358,7 +358,9 @@ class Interposer:
         r = Reader(cmd, 10)
         tpm_key, bind = r.u32(), r.u32()
         if struct.unpack_from('>H', cmd)[0] == ST_SESSIONS:
-            r.off += r.u32()
+            # r.u32() moves r.off itself: add after reading, not into the old value
+            auth_size = r.u32()
+            r.off += auth_size
         ns, ne = r.tpm2b()                      # nonceCaller
         r.tpm2b()                               # encryptedSalt
         r.off += 1                              # sessionType

@@ -164,19 +164,19 @@ static void kdfa_matches_reference(void **state)
 				 want, sizes[i]);
 			memset(got, 0xee, sizeof(got));
 			assert_int_equal(kdf_a(algs[a], key, 32, "STORAGE", u, sizeof(u),
-					       v, sizeof(v), got, sizes[i]), 0);
+					       v, sizeof(v), got, sizeof(got), sizes[i]), 0);
 			assert_memory_equal(got, want, sizes[i]);
 			assert_int_equal(got[sizes[i]], 0xee); /* wrote no more */
 		}
 	/* No u/v, as for the INTEGRITY key. */
 	ref_kdfa(TPM2_ALG_SHA256, key, 20, "INTEGRITY", NULL, 0, NULL, 0, want, 32);
 	assert_int_equal(kdf_a(TPM2_ALG_SHA256, key, 20, "INTEGRITY", NULL, 0, NULL, 0,
-			       got, 32), 0);
+			       got, sizeof(got), 32), 0);
 	assert_memory_equal(got, want, 32);
 	/* The bit count is part of every block: a prefix of a longer output differs. */
 	ref_kdfa(TPM2_ALG_SHA256, key, 32, "STORAGE", u, sizeof(u), NULL, 0, want, 64);
 	assert_int_equal(kdf_a(TPM2_ALG_SHA256, key, 32, "STORAGE", u, sizeof(u), NULL, 0,
-			       got, 16), 0);
+			       got, sizeof(got), 16), 0);
 	assert_memory_not_equal(got, want, 16);
 }
 
@@ -191,12 +191,13 @@ static void kdfe_matches_reference(void **state)
 		ref_kdfe(TPM2_ALG_SHA256, z, 32, "IDENTITY", u, 32, v, 32, want, sizes[i]);
 		memset(got, 0xee, sizeof(got));
 		assert_int_equal(kdf_e(TPM2_ALG_SHA256, z, 32, "IDENTITY", u, 32, v, 32,
-				       got, sizes[i]), 0);
+				       got, sizeof(got), sizes[i]), 0);
 		assert_memory_equal(got, want, sizes[i]);
 		assert_int_equal(got[sizes[i]], 0xee);
 	}
 	ref_kdfe(TPM2_ALG_SHA384, z, 32, "IDENTITY", u, 32, v, 32, want, 48);
-	assert_int_equal(kdf_e(TPM2_ALG_SHA384, z, 32, "IDENTITY", u, 32, v, 32, got, 48), 0);
+	assert_int_equal(kdf_e(TPM2_ALG_SHA384, z, 32, "IDENTITY", u, 32, v, 32, got,
+			       sizeof(got), 48), 0);
 	assert_memory_equal(got, want, 48);
 }
 
@@ -318,6 +319,8 @@ static void expect_round_trip(EVP_PKEY *ek, TPMI_ALG_PUBLIC type, TPMI_ALG_HASH 
 			      UINT16 sym_bits)
 {
 	TPMT_PUBLIC tmpl = { .type = type, .nameAlg = alg };
+	TPMT_SYM_DEF_OBJECT sym = { .algorithm = TPM2_ALG_AES, .keyBits.aes = sym_bits,
+				    .mode.aes = TPM2_ALG_CFB };
 	TPM2B_NAME name = { .size = 34, .name = { 0x00, 0x0b } }, other;
 	TPM2B_DIGEST secret = { .size = 32 }, got;
 	TPM2B_ID_OBJECT blob;
@@ -326,9 +329,9 @@ static void expect_round_trip(EVP_PKEY *ek, TPMI_ALG_PUBLIC type, TPMI_ALG_HASH 
 
 	assert_non_null(ek);
 	if (type == TPM2_ALG_RSA)
-		tmpl.parameters.rsaDetail.symmetric.keyBits.aes = sym_bits;
+		tmpl.parameters.rsaDetail.symmetric = sym;
 	else
-		tmpl.parameters.eccDetail.symmetric.keyBits.aes = sym_bits;
+		tmpl.parameters.eccDetail.symmetric = sym;
 	for (int i = 0; i < 32; i++) {
 		name.name[2 + i] = (uint8_t)(0xa0 + i);
 		secret.buffer[i] = (uint8_t)(0x50 ^ i);
