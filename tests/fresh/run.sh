@@ -8,6 +8,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=SCRIPTDIR/../lib/debian_root.sh
+. "$here/../lib/debian_root.sh"
 suite=bookworm
 passed=0
 failed=0
@@ -17,43 +19,22 @@ die() {
 	exit 1
 }
 cleanup() {
-	[ -n "$root" ] || return 0
-	for m in dev/pts dev sys proc; do
-		umount "$root/$m" 2>/dev/null
-	done
-	rm -rf --one-file-system "$root"
+	debian_root_remove "$root"
 }
 trap cleanup EXIT
 trap 'exit 2' INT TERM
 [ "$(id -u)" -eq 0 ] || die "must run as root (chroot)"
 
-# Every archive this machine uses for the suite (main, updates, security),
-# as apt itself resolved them: the host is never written down here.
-# shellcheck disable=SC2016 # apt's own $(FIELD) syntax, not the shell's
-sources=$(apt-get indextargets --format '$(REPO_URI) $(CODENAME)' 'Identifier: Packages' |
-	awk -v s="$suite" '$2 == s || index($2, s "-") == 1 { print "deb " $1 " " $2 " main" }' |
-	sort -u)
-[ -n "$sources" ] || die "no $suite archive in this machine's apt sources"
-
 root=$(mktemp -d /tmp/attest-tpm2-fresh.XXXXXX)
 echo "fresh: building a minbase $suite root (make only)"
-printf '%s\n' "$sources" | mmdebstrap --quiet --variant=minbase --include=make \
-	"$suite" "$root" - >"$root.log" 2>&1 || {
-	tail -20 "$root.log" >&2
-	rm -f "$root.log"
-	die "mmdebstrap failed"
-}
-rm -f "$root.log"
+debian_root_make "$root" "$suite" make || die "mmdebstrap failed"
 
 # The project as checked out here (tracked and new files, no build output).
 mkdir -p "$root/src"
 (cd "$repo" && git ls-files -z --cached --others --exclude-standard |
 	xargs -0 tar -cf - --no-recursion) | tar -xf - -C "$root/src" ||
 	die "cannot copy the project into the root"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-for m in proc sys dev dev/pts; do
-	mount --bind "/$m" "$root/$m" || die "cannot mount /$m in the root"
-done
+debian_root_enter "$root" || die "cannot mount /proc, /sys and /dev in the root"
 
 check() {
 	if [ "$2" -eq 0 ]; then

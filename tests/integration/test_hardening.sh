@@ -7,21 +7,14 @@ set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/swtpm.sh"
 . "$here/lib/check.sh"
+. "$here/lib/proxy.sh"
 PYTHON=${PYTHON:-python3}
-INTERPOSER="$here/lib/interposer.py"
 PTY="$here/lib/pty_prompt.py"
 PW=Endorse-Secret-4711
 
 WORK=$(mktemp -d)
-proxy_pid=
-stop_proxy() {
-	[ -n "$proxy_pid" ] || return 0
-	kill "$proxy_pid" 2>/dev/null
-	wait "$proxy_pid" 2>/dev/null
-	proxy_pid=
-}
 cleanup() {
-	stop_proxy
+	proxy_stop
 	swtpm_stop "$WORK/tpm"
 	rm -rf "$WORK"
 }
@@ -39,26 +32,7 @@ tpm2_readpublic -c 0x01c00002 >/dev/null 2>&1 || true
 tpm2_nvread 0x01c00002 -o "$WORK/ek-rsa.der" 2>/dev/null ||
 	{ fail enroll "cannot read the RSA EK certificate"; exit 1; }
 tpm2_changeauth -c e "$PW" || { fail setup "tpm2_changeauth failed"; exit 1; }
-
-PROXY_PORT=$(free_port_pair)
-PROXIED="swtpm:host=127.0.0.1,port=$PROXY_PORT"
-start_proxy() {
-	stop_proxy
-	: > "$WORK/log"
-	: > "$WORK/ready"
-	"$PYTHON" "$INTERPOSER" --listen "$PROXY_PORT" --upstream "127.0.0.1:$TPM_PORT" \
-		--log "$WORK/log" --hexdump --mode "$@" > "$WORK/ready" 2> "$WORK/proxy.err" &
-	proxy_pid=$!
-	_i=0
-	until grep -q ready "$WORK/ready"; do
-		_i=$((_i + 1))
-		if [ $_i -gt 300 ] || ! kill -0 "$proxy_pid" 2>/dev/null; then
-			fail "interposer starts" "$(cat "$WORK/proxy.err")"
-			return 1
-		fi
-		sleep 0.05
-	done
-}
+proxy_init
 
 # --- 1. The endorsement password never crosses the bus -------------------
 PW_HEX=$(printf '%s' "$PW" | od -An -tx1 | tr -d ' \n')
@@ -68,9 +42,9 @@ PW_HEX=$(printf '%s' "$PW" | od -An -tx1 | tr -d ' \n')
 not_on_bus() {
 	_label=$1
 	shift
-	start_proxy pass || return
+	proxy_start pass --hexdump || return
 	run "$@"
-	stop_proxy
+	proxy_stop
 	expect "$_label through the proxy" 0 || return
 	if grep -q '^cmd StartAuthSession' "$WORK/log" &&
 		grep -q '^> ' "$WORK/log"; then
@@ -91,8 +65,8 @@ not_on_bus "boot -a" "$BIN" -T "$PROXIED" --boot -n "$WORK/ek.name" -a -k "$PW" 
 not_on_bus "attest FILE -a" "$BIN" -T "$PROXIED" --attest "$WORK/ek-rsa.der" -n "$WORK/ek.name" -a -k "$PW"
 not_on_bus "attest nv: -a" "$BIN" -T "$PROXIED" --attest nv: -n "$WORK/ek.name" -a -k "hex:$PW_HEX"
 # The salted session in --attest: StartAuthSession names a tpmKey (the EK).
-start_proxy pass && run "$BIN" -T "$PROXIED" --attest nv: -n "$WORK/ek.name" -a -k "$PW"
-stop_proxy
+proxy_start pass --hexdump && run "$BIN" -T "$PROXIED" --attest nv: -n "$WORK/ek.name" -a -k "$PW"
+proxy_stop
 if [ "$(grep -c '^cmd StartAuthSession' "$WORK/log")" -ge 3 ]; then
 	pass "attest -a salts a second session to the EK"
 else
@@ -125,9 +99,9 @@ no_file "a stale temporary from a killed run is swept" "$WORK/srk.pem.0123456789
 if [ -e "$WORK/srk.pem.keep.tmp" ]; then pass "files that are not our temporaries stay"
 else fail "files that are not our temporaries stay" "srk.pem.keep.tmp removed"; fi
 # A deadline that fires mid-run leaves neither the file nor a temporary.
-start_proxy stall --stall-at Certify
+proxy_start stall --stall-at Certify
 run "$BIN" -T "$PROXIED" --boot -n "$WORK/ek.name" -f "$WORK/stall.pem" --timeout 2 "$WORK/null_name"
-stop_proxy
+proxy_stop
 expect "boot killed by the deadline" 3
 no_file "boot killed by the deadline writes no file" "$WORK/stall.pem"
 if ls "$WORK"/stall.pem.* >/dev/null 2>&1; then

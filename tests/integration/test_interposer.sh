@@ -12,20 +12,12 @@ set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/swtpm.sh"
 . "$here/lib/check.sh"
+. "$here/lib/proxy.sh"
 PYTHON=/usr/bin/python3
-INTERPOSER="$here/lib/interposer.py"
 
 WORK=$(mktemp -d)
-proxy_pid=
-stop_proxy() {
-	if [ -n "$proxy_pid" ]; then
-		kill "$proxy_pid" 2>/dev/null
-		wait "$proxy_pid" 2>/dev/null
-		proxy_pid=
-	fi
-}
 cleanup() {
-	stop_proxy
+	proxy_stop
 	swtpm_stop "$WORK/tpm"
 	rm -rf "$WORK"
 }
@@ -48,30 +40,8 @@ DIRECT=$TCTI
 	{ fail enroll "certify owner failed"; exit 1; }
 
 # One port pair for every interposer (each is stopped before the next starts).
-PROXY_PORT=$(free_port_pair)
-PROXIED="swtpm:host=127.0.0.1,port=$PROXY_PORT"
+proxy_init
 
-# start_proxy MODE [OPTION...]: a fresh interposer; the log is emptied before
-# each run through it (it appends, so truncating the file is safe).
-start_proxy() {
-	stop_proxy
-	LABEL="$*"
-	: > "$WORK/log"
-	: > "$WORK/ready"
-	"$PYTHON" "$INTERPOSER" --listen "$PROXY_PORT" --upstream "127.0.0.1:$TPM_PORT" \
-		--log "$WORK/log" --mode "$@" > "$WORK/ready" 2> "$WORK/proxy.err" &
-	proxy_pid=$!
-	_i=0
-	until grep -q ready "$WORK/ready"; do
-		_i=$((_i + 1))
-		if [ $_i -gt 300 ] || ! kill -0 "$proxy_pid" 2>/dev/null; then
-			fail "interposer starts ($*)" "$(cat "$WORK/proxy.err")"
-			stop_proxy
-			return 1
-		fi
-		sleep 0.05
-	done
-}
 
 # tool KIND TCTI [OPTION...]: run one of the four commands under test.
 # Each writes a --file, which must not exist after a failure.
@@ -125,13 +95,13 @@ clean_tpm() {
 # interposer must have tampered in this very run.
 attack() {
 	_kind=$1 _want=$2 _tol=${3:-strict}
-	_name="interposer $LABEL: $_kind"
+	_name="interposer $PROXY_LABEL: $_kind"
 	: > "$WORK/log"
-	case " $LABEL " in
+	case " $PROXY_LABEL " in
 	*" stall "*) tool "$_kind" "$PROXIED" --timeout 3 ;;
 	*) tool "$_kind" "$PROXIED" ;;
 	esac
-	table "$LABEL" "$_kind" "$RC: $(printf '%s\n' "$ERR" | head -n 1)"
+	table "$PROXY_LABEL" "$_kind" "$RC: $(printf '%s\n' "$ERR" | head -n 1)"
 	case " $_want " in
 	*" $RC "*)
 		if [ -n "$OUT" ]; then
@@ -154,7 +124,7 @@ attack() {
 
 # The proxy path itself works: everything passes through a silent interposer,
 # and gives the same answers as the TPM gives directly.
-start_proxy pass && for kind in eksign certify-null certify-owner boot; do
+proxy_start pass && for kind in eksign certify-null certify-owner boot; do
 	: > "$WORK/log"
 	tool "$kind" "$PROXIED"
 	table pass "$kind" "$RC: $(printf '%s' "$OUT" | head -n 1)"
@@ -174,27 +144,27 @@ start_proxy pass && for kind in eksign certify-null certify-owner boot; do
 done
 
 # Substituted primary keys, self-consistent (the name matches the fake key).
-start_proxy pubkey-null && {
+proxy_start pubkey-null && {
 	attack certify-null 1
 	attack boot 1
 }
-start_proxy pubkey-owner && {
+proxy_start pubkey-owner && {
 	attack certify-owner 1
 	attack boot 1
 }
-start_proxy pubkey-ek && for kind in eksign certify-null certify-owner boot; do
+proxy_start pubkey-ek && for kind in eksign certify-null certify-owner boot; do
 	attack "$kind" 1
 done
 
 # Corrupted Certify answers: the signature or the statement no longer verify.
 for mode in flip-attest flip-sig-r flip-sig-s; do
-	start_proxy "$mode" --seed 1 && for kind in certify-null certify-owner boot; do
+	proxy_start "$mode" --seed 1 && for kind in certify-null certify-owner boot; do
 		attack "$kind" 1
 	done
 done
 # Bus noise anywhere after the header: a bad signature or a bad frame.
 for seed in 1 2 3; do
-	start_proxy flip-any --seed "$seed" && for kind in certify-null certify-owner boot; do
+	proxy_start flip-any --seed "$seed" && for kind in certify-null certify-owner boot; do
 		attack "$kind" "1 3"
 	done
 done
@@ -202,15 +172,15 @@ done
 # Replay of a genuine, correctly signed, earlier certification (old nonce).
 for kind in certify-null certify-owner boot; do
 	rm -f "$WORK/state"
-	start_proxy record-certify --state "$WORK/state" || continue
+	proxy_start record-certify --state "$WORK/state" || continue
 	tool "$kind" "$PROXIED"
 	if [ "$RC" -eq 0 ] && grep -q '^record ' "$WORK/log"; then
 		pass "interposer record-certify: $kind records"
 	else
 		fail "interposer record-certify: $kind records" "exit $RC: $ERR"
 	fi
-	start_proxy replay-certify --state "$WORK/state" && {
-		LABEL="replay-certify (after record-certify)"
+	proxy_start replay-certify --state "$WORK/state" && {
+		PROXY_LABEL="replay-certify (after record-certify)"
 		attack "$kind" 1
 	}
 done
@@ -219,19 +189,19 @@ done
 # CreatePrimary answer; the 2nd CreatePrimary (a storage primary) gets the
 # 1st's (the signing EK's), so the TPM's real storage primary is never named
 # to the tool.
-start_proxy swap-response && for kind in certify-null certify-owner boot; do
+proxy_start swap-response && for kind in certify-null certify-owner boot; do
 	attack "$kind" 3
 done
 for kind in certify-null certify-owner boot; do
-	start_proxy swap-response --target-cc CreatePrimary --nth 2 && attack "$kind" 1 lost
+	proxy_start swap-response --target-cc CreatePrimary --nth 2 && attack "$kind" 1 lost
 done
 # eksign has one CreatePrimary only: let a clean certify-owner run (CreatePrimary
 # 1 and 2) through first, then eksign's CreatePrimary (the 3rd) gets the
 # owner SRK's answer.
-start_proxy swap-response --target-cc CreatePrimary --nth 3 && {
+proxy_start swap-response --target-cc CreatePrimary --nth 3 && {
 	tool certify-owner "$PROXIED"
 	expect "interposer swap-response: certify-owner before eksign passes" 0
-	LABEL="swap-response --target-cc CreatePrimary --nth 3 (after certify-owner)"
+	PROXY_LABEL="swap-response --target-cc CreatePrimary --nth 3 (after certify-owner)"
 	attack eksign 1 lost
 }
 
@@ -246,19 +216,19 @@ for kind in eksign certify-null certify-owner boot; do
 	fi
 	# shellcheck disable=SC2086
 	{
-		start_proxy truncate $tgt && attack "$kind" 3 "$lost"
-		start_proxy truncate-raw $tgt && attack "$kind" 3 lost
-		start_proxy oversize $tgt && attack "$kind" 3 lost
-		start_proxy tpm-error $tgt && attack "$kind" 3 "$lost"
-		start_proxy tpm-error --rc 0x101 $tgt && attack "$kind" 3 "$lost"
-		start_proxy stall $tgt && attack "$kind" 3 lost
+		proxy_start truncate $tgt && attack "$kind" 3 "$lost"
+		proxy_start truncate-raw $tgt && attack "$kind" 3 lost
+		proxy_start oversize $tgt && attack "$kind" 3 lost
+		proxy_start tpm-error $tgt && attack "$kind" 3 "$lost"
+		proxy_start tpm-error --rc 0x101 $tgt && attack "$kind" 3 "$lost"
+		proxy_start stall $tgt && attack "$kind" 3 lost
 	}
 	case $ERR in
 	*unresponsive*) pass "interposer stall: $kind says the TPM is unresponsive" ;;
 	*) fail "interposer stall: $kind says the TPM is unresponsive" "$ERR" ;;
 	esac
 done
-stop_proxy
+proxy_stop
 
 # A TPM reset between reading null_name and certifying: the NULL seed is new,
 # so the NULL key the TPM now has is not the one the kernel recorded.

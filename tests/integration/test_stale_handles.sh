@@ -11,19 +11,12 @@ set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/swtpm.sh"
 . "$here/lib/check.sh"
+. "$here/lib/proxy.sh"
 PYTHON=/usr/bin/python3
 
 WORK=$(mktemp -d)
-proxy_pid=
-stop_proxy() {
-	if [ -n "$proxy_pid" ]; then
-		kill "$proxy_pid" 2>/dev/null
-		wait "$proxy_pid" 2>/dev/null
-		proxy_pid=
-	fi
-}
 cleanup() {
-	stop_proxy
+	proxy_stop
 	swtpm_stop "$WORK/tpm"
 	rm -rf "$WORK"
 }
@@ -41,27 +34,7 @@ export TPM2TOOLS_TCTI="$DIRECT"
 "$BIN" --certify null --name "$WORK/ek.name" -o > "$WORK/null_name" ||
 	{ fail enroll "certify null failed"; exit 1; }
 tpm2_nvread -Q 0x01c00016 -o "$WORK/ek-p384.der" 2>/dev/null || { fail enroll "nvread failed"; exit 1; }
-
-PROXY_PORT=$(free_port_pair)
-PROXIED="swtpm:host=127.0.0.1,port=$PROXY_PORT"
-start_proxy() { # MODE [OPTION...]
-	stop_proxy
-	: > "$WORK/log"
-	: > "$WORK/ready"
-	"$PYTHON" "$here/lib/interposer.py" --listen "$PROXY_PORT" --upstream "127.0.0.1:$TPM_PORT" \
-		--log "$WORK/log" --mode "$@" > "$WORK/ready" 2> "$WORK/proxy.err" &
-	proxy_pid=$!
-	_i=0
-	until grep -q ready "$WORK/ready"; do
-		_i=$((_i + 1))
-		if [ $_i -gt 300 ] || ! kill -0 "$proxy_pid" 2>/dev/null; then
-			fail "interposer starts ($*)" "$(cat "$WORK/proxy.err")"
-			stop_proxy
-			return 1
-		fi
-		sleep 0.05
-	done
-}
+proxy_init
 
 loaded() { # what the TPM holds: "T:<transients> S:<loaded sessions>"
 	printf 'T:%s S:%s' "$(tpm2_getcap handles-transient | sed -n 's/^- //p' | paste -sd, -)" \
@@ -82,14 +55,14 @@ mode_args() {
 # and the next run straight to the TPM must succeed and clear them all.
 killed() {
 	_kind=$1 _cc=$2 _sess=$3
-	start_proxy stall --stall-at "$_cc" || return
+	proxy_start stall --stall-at "$_cc" || return
 	# shellcheck disable=SC2046 # the arguments are words without blanks
 	run "$BIN" -T "$PROXIED" --timeout 2 $(mode_args "$_kind")
 	case $RC:$ERR in
 	3:*unresponsive*) pass "$_kind stalled at $_cc is killed by the watchdog" ;;
 	*) fail "$_kind stalled at $_cc is killed by the watchdog" "exit $RC: $ERR" ;;
 	esac
-	stop_proxy
+	proxy_stop
 	_left=$(loaded)
 	case $_sess:$_left in
 	no:T:0x8*S:* | yes:T:0x8*S:0x*) pass "$_kind killed at $_cc left $_left in the TPM" ;;
@@ -114,7 +87,7 @@ killed attest ActivateCredential yes
 
 # Killed again and again: each run clears the last one's leftovers first, so
 # every one of them gets as far as the stall rather than out of object slots.
-start_proxy stall --stall-at Certify && for n in 1 2 3; do
+proxy_start stall --stall-at Certify && for n in 1 2 3; do
 	# shellcheck disable=SC2046
 	run "$BIN" -T "$PROXIED" --timeout 2 $(mode_args boot)
 	case $RC:$ERR in
@@ -122,7 +95,7 @@ start_proxy stall --stall-at Certify && for n in 1 2 3; do
 	*) fail "killed boot $n of 3 reached the stall" "exit $RC: $ERR" ;;
 	esac
 done
-stop_proxy
+proxy_stop
 # shellcheck disable=SC2046
 run "$BIN" $(mode_args boot)
 expect "boot after three killed boots succeeds" 0
@@ -130,7 +103,7 @@ expect "boot after three killed boots succeeds" 0
 # The price on a clean TPM without a resource manager: one GetCapability.
 tpm2_flushcontext -t >/dev/null 2>&1
 tpm2_flushcontext -s >/dev/null 2>&1
-start_proxy pass && {
+proxy_start pass && {
 	# shellcheck disable=SC2046
 	run "$BIN" -T "$PROXIED" $(mode_args boot)
 	expect "boot through a pass-through interposer" 0
@@ -145,19 +118,19 @@ start_proxy pass && {
 	*) fail "a clean TPM costs one GetCapability, first, and no flush" "$cmds" ;;
 	esac
 }
-stop_proxy
+proxy_stop
 # -a starts its HMAC session before any object: a run killed then (stalled
 # at its first CreatePrimary) leaves only that session, which must not pile
 # up until StartAuthSession runs out of session slots (3 on swtpm).
 tpm2_changeauth -c e stale-test-pw
-start_proxy stall --stall-at CreatePrimary && for n in 1 2 3 4; do
+proxy_start stall --stall-at CreatePrimary && for n in 1 2 3 4; do
 	run "$BIN" -T "$PROXIED" --timeout 2 --eksign -a -k stale-test-pw
 	case $RC:$ERR in
 	3:*unresponsive*) pass "killed eksign -a $n of 4 reached the stall" ;;
 	*) fail "killed eksign -a $n of 4 reached the stall" "exit $RC: $ERR" ;;
 	esac
 done
-stop_proxy
+proxy_stop
 run "$BIN" --eksign -a -k stale-test-pw
 expect "eksign -a after four killed ones succeeds" 0
 if [ "$(loaded)" = "T: S:" ]; then
