@@ -14,7 +14,7 @@
 #include "deadline.h"
 #include "kmsg.h"
 #include "modes.h"
-#include "outfile.h"
+#include "key_files.h"
 #include "password.h"
 #include "primary.h"
 
@@ -82,18 +82,18 @@ out:
 
 /*
  * The run's single commit point: everything is verified and printed, and
- * standard output has been flushed. Only now is the file written, with the
- * deadline stood down so that it cannot kill the write half-way.
+ * standard output has been flushed. Only now are the files written, with
+ * the deadline stood down so that it cannot kill the writes half-way.
  */
 static int commit(struct run *r, struct failure *f)
 {
 	if (fflush(stdout) || ferror(stdout))
 		return fail(f, STATUS_USAGE, "cannot write the result to standard output");
-	if (!r->pem)
+	if (!r->have_verified || (!r->opt->out_file && !r->opt->public_file))
 		return STATUS_OK;
 	if (deadline_commit())
 		return fail(f, STATUS_TPM, "internal error: the deadline's watchdog is gone");
-	return outfile_write(r->opt->out_file, r->pem, r->pem_len, f);
+	return key_files_write(&r->verified, r->opt->out_file, r->opt->public_file, f);
 }
 
 int main(int argc, char **argv)
@@ -139,9 +139,6 @@ int main(int argc, char **argv)
 		ret = commit(&r, &f);
 out:
 	password_wipe(&auth);
-	if (r.pem)
-		OPENSSL_cleanse(r.pem, r.pem_len);
-	free(r.pem);
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", PROGRAM, f.text);
 		kmsg_line(r.kmsg_fd, 3, PROGRAM, f.text);

@@ -19,6 +19,13 @@
 
 #define SYSFS_NULL_NAME "/sys/class/tpm/tpm0/null_name"
 
+/* Hand the verified key to main(), which writes --file and --public last. */
+static void verified(struct run *r, const TPM2B_PUBLIC *pub)
+{
+	r->verified = *pub;
+	r->have_verified = true;
+}
+
 int mode_eksign(struct run *r, struct failure *f)
 {
 	const struct options *o = r->opt;
@@ -41,8 +48,7 @@ int mode_eksign(struct run *r, struct failure *f)
 		ret = signing_ek_check(&ek, &enrolled, f);
 		if (ret)
 			goto out;
-		if (o->out_file)
-			ret = pubkey_pem(&ek.pub->publicArea, &r->pem, &r->pem_len, f);
+		verified(r, ek.pub);
 		goto out;
 	}
 	name_to_hex(&ek.name, hex);
@@ -174,11 +180,7 @@ int mode_attest(struct run *r, struct failure *f)
 		goto out;
 	attest_release_ek(&r->tpm, &found);
 	primary_flush(&r->tpm, &ek.handle);
-	if (o->out_file) {
-		ret = pubkey_pem(&ek.pub->publicArea, &r->pem, &r->pem_len, f);
-		if (ret)
-			goto out;
-	}
+	verified(r, ek.pub);
 	printf("Attestation of signing EK successful\n");
 	if (from_nv)
 		printf("EK certificate: NV 0x%08x, template %s%s\n", nv.index, found.used->label,
@@ -241,11 +243,7 @@ int mode_certify(struct run *r, struct failure *f)
 	if (ret)
 		goto out;
 	primary_flush(&r->tpm, &ek.handle);
-	if (o->out_file) {
-		ret = pubkey_pem(&cert.pub.publicArea, &r->pem, &r->pem_len, f);
-		if (ret)
-			goto out;
-	}
+	verified(r, &cert.pub);
 	if (o->outname) {
 		name_to_hex(&cert.name, hex);
 		printf("%s\n", hex);
@@ -310,11 +308,7 @@ int mode_boot(struct run *r, struct failure *f)
 	if (ret)
 		goto out;
 	primary_flush(&r->tpm, &ek.handle);
-	if (o->out_file) {
-		ret = pubkey_pem(&srk.pub.publicArea, &r->pem, &r->pem_len, f);
-		if (ret)
-			goto out;
-	}
+	verified(r, &srk.pub);
 	snprintf(line, sizeof(line), "TPM verified: %s%s certified by the enrolled "
 		 "signing EK (TPM clock %lu.%04d, reset count %u)%s",
 		 have_null ? "NULL key and " : "",

@@ -1,8 +1,8 @@
 /*
  * The four modes. Each follows one order: read every input, talk to the TPM,
- * verify, and only then print. A --file output is only prepared (r->pem):
- * main() writes it last, once standard output has been flushed, as the
- * run's single commit point.
+ * verify, and only then print. The verified key that --file and --public
+ * write is only handed over (r->verified): main() writes the files last,
+ * once standard output has been flushed, as the run's single commit point.
  */
 #ifndef MODES_H
 #define MODES_H
@@ -18,8 +18,8 @@ struct run {
 	/* Authorizes the endorsement hierarchy: ESYS_TR_PASSWORD when its
 	 * password is empty, else a bound (and, where possible, salted) session. */
 	ESYS_TR eauth;
-	char *pem;      /* --file contents, written by main() on success */
-	size_t pem_len;
+	TPM2B_PUBLIC verified;  /* the key --file and --public write */
+	bool have_verified;
 };
 
 int mode_eksign(struct run *r, struct failure *f);

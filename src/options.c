@@ -5,7 +5,7 @@
 
 #include "options.h"
 
-enum { OPT_VERSION = 256, OPT_TIMEOUT, OPT_BOOT, OPT_REQUIRE_NULL, OPT_CA };
+enum { OPT_VERSION = 256, OPT_TIMEOUT, OPT_BOOT, OPT_REQUIRE_NULL, OPT_CA, OPT_PUBLIC };
 
 /* The reference tool's long options first: their abbreviations must keep working. */
 static const struct option long_options[] = {
@@ -24,6 +24,7 @@ static const struct option long_options[] = {
 	{ "boot", no_argument, NULL, OPT_BOOT },
 	{ "require-null-name", no_argument, NULL, OPT_REQUIRE_NULL },
 	{ "ca", required_argument, NULL, OPT_CA },
+	{ "public", required_argument, NULL, OPT_PUBLIC },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -46,6 +47,7 @@ void options_usage(const char *program)
 		"  -n, --name FILE          the enrolled signing-EK name; fail if the TPM's differs\n"
 		"  -o, --outname            print the certified key's name\n"
 		"  -f, --file FILE          write the verified public key as PEM to FILE\n"
+		"      --public FILE        write it as a marshalled TPM2B_PUBLIC to FILE\n"
 		"  -a, --auth               the endorsement hierarchy has a password (prompted)\n"
 		"  -k, --password PWD       that password: VALUE, str:VALUE, hex:HEX, file:PATH, env:VAR\n"
 		"  -T, --tcti TCTI          device[:PATH], swtpm[:host=H,port=P] or mssim[:...]\n"
@@ -92,9 +94,11 @@ static int check_combination(int extra, struct options *o, struct failure *f)
 	if ((o->mode == MODE_CERTIFY || o->mode == MODE_BOOT) && !o->name_file)
 		return fail(f, STATUS_USAGE, "the signing EK name file must be given "
 			    "with --name");
-	if (o->mode == MODE_EKSIGN && o->out_file && !o->name_file)
-		return fail(f, STATUS_USAGE, "--file with --eksign needs --name to "
-			    "verify the key first");
+	if (o->mode == MODE_EKSIGN && (o->out_file || o->public_file) && !o->name_file)
+		return fail(f, STATUS_USAGE, "--file or --public with --eksign needs "
+			    "--name to verify the key first");
+	if (o->out_file && o->public_file && !strcmp(o->out_file, o->public_file))
+		return fail(f, STATUS_USAGE, "--file and --public name the same file");
 	if (o->ca && o->mode != MODE_ATTEST)
 		return fail(f, STATUS_USAGE, "--ca only applies to --attest");
 	if (o->require_null_name && o->mode != MODE_BOOT)
@@ -148,6 +152,9 @@ int options_parse(int argc, char **argv, struct options *o, struct failure *f)
 			break;
 		case 'f':
 			o->out_file = optarg;
+			break;
+		case OPT_PUBLIC:
+			o->public_file = optarg;
 			break;
 		case 'T':
 			o->tcti = optarg;

@@ -17,6 +17,7 @@ struct options {
 	const char *hierarchy;       /* --certify */
 	const char *name_file;       /* --name: the enrolled signing-EK name */
 	const char *out_file;        /* --file */
+	const char *public_file;     /* --public */
 	const char *check_file;      /* positional: name file for the certified key */
 	const char *password;        /* --password */
 	const char *tcti;            /* --tcti, else $TPM2TOOLS_TCTI */

@@ -326,7 +326,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	ret = modes[flags & F_MODE](&r, &f);
 	Esys_Finalize(&r.tpm.esys);
-	free(r.pem);
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "mode %d: %d %s\n", flags & F_MODE, ret, ret ? f.text : "verified");
 	/* Every failure must be one of the documented statuses, with a reason. */

@@ -98,6 +98,21 @@ expect "boot -f after an earlier killed run" 0
 no_file "a stale temporary from a killed run is swept" "$WORK/srk.pem.0123456789abcdef.tmp"
 if [ -e "$WORK/srk.pem.keep.tmp" ]; then pass "files that are not our temporaries stay"
 else fail "files that are not our temporaries stay" "srk.pem.keep.tmp removed"; fi
+# Two files are one commit: when the second cannot be written, the first goes.
+run "$BIN" --boot -n "$WORK/ek.name" -f "$WORK/pair.pem" --public "$WORK/no-such-dir/pair.pub" \
+	"$WORK/null_name"
+if [ "$RC" -eq 2 ]; then pass "boot whose --public cannot be written fails (exit 2)"
+else fail "boot whose --public cannot be written fails (exit 2)" "exit $RC: $ERR"; fi
+no_file "boot whose --public cannot be written leaves no --file" "$WORK/pair.pem"
+run "$BIN" --boot -n "$WORK/ek.name" -f "$WORK/pair.pem" --public "$WORK/pair.pub" "$WORK/null_name"
+expect "boot with --file and --public" 0
+# tpm2-tools reads the TPM2B_PUBLIC back: the same key as the PEM.
+tpm2_loadexternal -Q -C n -u "$WORK/pair.pub" -c "$WORK/pair.ctx" &&
+	tpm2_readpublic -Q -c "$WORK/pair.ctx" -f pem -o "$WORK/pair-tools.pem"
+tpm2_flushcontext -t
+same "--public holds the key --file holds (tpm2_loadexternal)" \
+	"$(openssl pkey -pubin -in "$WORK/pair.pem" -outform DER 2>/dev/null | od -An -tx1)" \
+	"$(openssl pkey -pubin -in "$WORK/pair-tools.pem" -outform DER 2>/dev/null | od -An -tx1)"
 # A deadline that fires mid-run leaves neither the file nor a temporary.
 proxy_start stall --stall-at Certify
 run "$BIN" -T "$PROXIED" --boot -n "$WORK/ek.name" -f "$WORK/stall.pem" --timeout 2 "$WORK/null_name"

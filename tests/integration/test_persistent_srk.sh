@@ -36,7 +36,8 @@ PROXIED="swtpm:host=127.0.0.1,port=$PPORT"
 # count_boot LABEL WANT: --boot through the proxy; WANT CreatePrimary commands.
 count_boot() {
 	: > "$WORK/log"
-	run "$BIN" -T "$PROXIED" --boot -n "$WORK/ek.name" -f "$WORK/boot.pem"
+	run "$BIN" -T "$PROXIED" --boot -n "$WORK/ek.name" -f "$WORK/boot.pem" \
+		--public "$WORK/boot.tpm2b_public"
 	expect "$1: boot" 0 || return
 	_n=$(grep -c '^cmd CreatePrimary' "$WORK/log")
 	if [ "$_n" -eq "$2" ]; then pass "$1: $2 CreatePrimary ($(grep -c '^cmd ' "$WORK/log") commands)"
@@ -59,8 +60,14 @@ setup tpm2_evictcontrol -Q -C o -c "$WORK/srk.ctx" 0x81000001
 tpm2_flushcontext -t
 tpm2_readpublic -Q -c 0x81000001 -n "$WORK/srk.namebin" -o "$WORK/srk-ref.pem" -f pem ||
 	{ fail setup "tpm2_readpublic 0x81000001"; exit 1; }
+setup tpm2_readpublic -Q -c 0x81000001 -o "$WORK/srk-ref.tpm2b_public"
 REF=$(od -An -tx1 "$WORK/srk.namebin" | tr -d ' \n')
 count_boot "with a persistent SRK" 1
+if cmp -s "$WORK/boot.tpm2b_public" "$WORK/srk-ref.tpm2b_public"; then
+	pass "boot --public writes the persistent SRK's TPM2B_PUBLIC (tpm2_readpublic)"
+else
+	fail "boot --public writes the persistent SRK's TPM2B_PUBLIC (tpm2_readpublic)" "differs"
+fi
 case $OUT in *"persistent owner SRK 0x81000001"*) pass "boot names the persistent SRK" ;;
 *) fail "boot names the persistent SRK" "$OUT" ;; esac
 same "boot writes the persistent SRK's key" "$(openssl pkey -pubin -in "$WORK/boot.pem" -outform DER | od -An -tx1)" \
