@@ -61,6 +61,7 @@ static int run_mode(struct run *r, const TPM2B_AUTH *auth, struct failure *f)
 		[MODE_ATTEST] = mode_attest,
 		[MODE_CERTIFY] = mode_certify,
 		[MODE_BOOT] = mode_boot,
+		[MODE_CAP] = mode_cap,
 	};
 	int ret;
 

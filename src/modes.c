@@ -14,6 +14,7 @@
 #include "modes.h"
 #include "name.h"
 #include "namefile.h"
+#include "pcr_cap.h"
 #include "primary.h"
 #include "pubkey.h"
 
@@ -322,4 +323,22 @@ int mode_boot(struct run *r, struct failure *f)
 out:
 	signing_ek_release(&r->tpm, &ek);
 	return ret;
+}
+
+int mode_cap(struct run *r, struct failure *f)
+{
+	char banks[64], list[3 * 24 + 1] = "";
+	size_t used = 0;
+	unsigned int pcr;
+	int ret;
+
+	ret = pcr_cap(&r->tpm, r->opt->cap_pcrs, banks, sizeof(banks), f);
+	if (ret)
+		return ret;
+	for (pcr = 0; pcr < 24; pcr++)
+		if (r->opt->cap_pcrs & (1u << pcr))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%u",
+						 used ? "," : "", pcr);
+	printf("PCRs %s capped with the refusal event in banks %s\n", list, banks);
+	return STATUS_OK;
 }

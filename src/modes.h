@@ -26,5 +26,6 @@ int mode_eksign(struct run *r, struct failure *f);
 int mode_attest(struct run *r, struct failure *f);
 int mode_certify(struct run *r, struct failure *f);
 int mode_boot(struct run *r, struct failure *f);
+int mode_cap(struct run *r, struct failure *f);
 
 #endif

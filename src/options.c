@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "options.h"
+#include "pcr_cap.h"
 
-enum { OPT_VERSION = 256, OPT_TIMEOUT, OPT_BOOT, OPT_REQUIRE_NULL, OPT_CA, OPT_PUBLIC };
+enum { OPT_VERSION = 256, OPT_TIMEOUT, OPT_BOOT, OPT_REQUIRE_NULL, OPT_CA, OPT_PUBLIC,
+       OPT_CAP_PCRS };
 
 /* The reference tool's long options first: their abbreviations must keep working. */
 static const struct option long_options[] = {
@@ -25,6 +27,7 @@ static const struct option long_options[] = {
 	{ "require-null-name", no_argument, NULL, OPT_REQUIRE_NULL },
 	{ "ca", required_argument, NULL, OPT_CA },
 	{ "public", required_argument, NULL, OPT_PUBLIC },
+	{ "cap-pcrs", required_argument, NULL, OPT_CAP_PCRS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -44,6 +47,8 @@ void options_usage(const char *program)
 		"      --boot               certify the NULL key (against NAMEFILE, default\n"
 		"                           /sys/class/tpm/tpm0/null_name, when present) and the owner\n"
 		"                           SRK in one run, logging the result to the kernel log\n"
+		"      --cap-pcrs LIST      after a refused boot: extend PCRs LIST (e.g. 7 or 7,14)\n"
+		"                           in every allocated bank with a refusal event\n"
 		"  -n, --name FILE          the enrolled signing-EK name; fail if the TPM's differs\n"
 		"  -o, --outname            print the certified key's name\n"
 		"  -f, --file FILE          write the verified public key as PEM to FILE\n"
@@ -87,8 +92,12 @@ static int check_combination(int extra, struct options *o, struct failure *f)
 	if (o->help || o->version)
 		return STATUS_OK;
 	if (o->mode == MODE_NONE)
-		return fail(f, STATUS_USAGE, "one of --eksign, --attest, --certify or "
-			    "--boot must be given");
+		return fail(f, STATUS_USAGE, "one of --eksign, --attest, --certify, "
+			    "--boot or --cap-pcrs must be given");
+	if (o->mode == MODE_CAP && (extra || o->name_file || o->out_file ||
+				    o->public_file || o->outname || o->auth))
+		return fail(f, STATUS_USAGE, "--cap-pcrs takes no other option but "
+			    "--tcti and --timeout");
 	if (extra > 1 || (extra && (o->mode == MODE_EKSIGN || o->mode == MODE_ATTEST)))
 		return fail(f, STATUS_USAGE, "unexpected additional arguments");
 	if ((o->mode == MODE_CERTIFY || o->mode == MODE_BOOT) && !o->name_file)
@@ -155,6 +164,11 @@ int options_parse(int argc, char **argv, struct options *o, struct failure *f)
 			break;
 		case OPT_PUBLIC:
 			o->public_file = optarg;
+			break;
+		case OPT_CAP_PCRS:
+			ret = set_mode(o, MODE_CAP, f);
+			if (!ret)
+				ret = pcr_cap_parse(optarg, &o->cap_pcrs, f);
 			break;
 		case 'T':
 			o->tcti = optarg;

@@ -2,10 +2,11 @@
 #define OPTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "failure.h"
 
-enum mode { MODE_NONE, MODE_EKSIGN, MODE_ATTEST, MODE_CERTIFY, MODE_BOOT };
+enum mode { MODE_NONE, MODE_EKSIGN, MODE_ATTEST, MODE_CERTIFY, MODE_BOOT, MODE_CAP };
 
 /* Generous for real TPMs: an RSA EK alone can take 20 s to create. */
 #define DEFAULT_TIMEOUT 60
@@ -18,6 +19,7 @@ struct options {
 	const char *name_file;       /* --name: the enrolled signing-EK name */
 	const char *out_file;        /* --file */
 	const char *public_file;     /* --public */
+	uint32_t cap_pcrs;           /* --cap-pcrs, one bit per PCR */
 	const char *check_file;      /* positional: name file for the certified key */
 	const char *password;        /* --password */
 	const char *tcti;            /* --tcti, else $TPM2TOOLS_TCTI */

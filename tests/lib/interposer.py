@@ -582,7 +582,11 @@ class Interposer:
                 with self.lock:
                     self.history.append((cc, rsp))
                 if cc == 0x176:
-                    self.track_session(cmd, rsp)
+                    try:
+                        self.track_session(cmd, rsp)
+                    except Exception as e:  # a layout we did not foresee
+                        # Only later re-MACs need the session: keep relaying.
+                        self.log('no-track-session: %r' % e)
                 client.sendall(out)
                 if close:
                     return

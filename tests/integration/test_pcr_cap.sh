@@ -1,0 +1,87 @@
+#!/bin/sh
+# --cap-pcrs: after a refused boot, the PCRs that sealed keys bind to are
+# extended with the refusal event in every allocated bank, so a secret
+# sealed to them no longer unseals. Values are recomputed here with openssl
+# and read back with tpm2-tools; the unseal is tpm2-tools' own.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/lib/swtpm.sh"
+. "$here/lib/check.sh"
+EVENT="attest-tpm2: boot refused"
+
+WORK=$(mktemp -d)
+cleanup() {
+	swtpm_stop "$WORK/tpm"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+swtpm_provision "$WORK/tpm" nocert || { fail provision "swtpm_setup failed"; exit 1; }
+swtpm_start "$WORK/tpm"
+export TPM2TOOLS_TCTI="$TCTI"
+
+# pcr BANK N: the PCR's value in hex, read by tpm2-tools.
+pcr() {
+	tpm2_pcrread -Q "$1:$2" -o "$WORK/pcr.bin" && od -An -v -tx1 "$WORK/pcr.bin" | tr -d ' \n'
+}
+# extended BANK OLD: H(OLD || H(EVENT)) in hex.
+extended() {
+	_e=$(printf '%s' "$EVENT" | openssl dgst "-$1" -binary | od -An -v -tx1 | tr -d ' \n')
+	printf '%s%s' "$2" "$_e" | python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read()))' | openssl dgst "-$1" -binary | od -An -v -tx1 | tr -d ' \n'
+}
+
+# A secret sealed to PCR 7 as it is now: a stand-in for a TPM-sealed disk key.
+if ! { tpm2_createprimary -Q -C o -G ecc -c "$WORK/prim.ctx" &&
+	tpm2_pcrread -Q sha256:7 -o "$WORK/pcr7.bin" &&
+	tpm2_createpolicy -Q --policy-pcr -l sha256:7 -f "$WORK/pcr7.bin" -L "$WORK/pol.bin" &&
+	echo disk-key | tpm2_create -Q -C "$WORK/prim.ctx" -L "$WORK/pol.bin" -i - \
+		-u "$WORK/seal.pub" -r "$WORK/seal.priv" -a 'fixedtpm|fixedparent' &&
+	tpm2_flushcontext -t; }; then
+	fail setup "cannot seal to PCR 7"
+	exit 1
+fi
+unseal() {
+	tpm2_load -Q -C "$WORK/prim.ctx" -u "$WORK/seal.pub" -r "$WORK/seal.priv" -c "$WORK/seal.ctx" &&
+		tpm2_unseal -c "$WORK/seal.ctx" -p pcr:sha256:7 2>/dev/null
+	_rc=$?
+	tpm2_flushcontext -t
+	return $_rc
+}
+if [ "$(unseal)" = disk-key ]; then pass "the sealed secret unseals before the cap"
+else fail "the sealed secret unseals before the cap" "it does not"; fi
+
+old7=$(pcr sha256 7)
+old14=$(pcr sha256 14)
+old8=$(pcr sha256 8)
+run "$BIN" --cap-pcrs 7,14
+expect "--cap-pcrs 7,14" 0
+case $OUT in *"PCRs 7,14 capped"*sha256*) pass "it says what it capped" ;; *) fail "it says what it capped" "$OUT" ;; esac
+same "PCR 7 (sha256) is extended with the refusal event" "$(pcr sha256 7)" "$(extended sha256 "$old7")"
+same "PCR 14 (sha256) is extended with the refusal event" "$(pcr sha256 14)" "$(extended sha256 "$old14")"
+same "PCR 8 is left alone" "$(pcr sha256 8)" "$old8"
+if [ -z "$(unseal)" ]; then pass "the sealed secret no longer unseals"
+else fail "the sealed secret no longer unseals" "it did"; fi
+
+for bad in 08 24 "" "7," ",7" -1 +7 "7,7" "7 8" 4294967303 x; do
+	run "$BIN" --cap-pcrs "$bad"
+	expect "--cap-pcrs '$bad' is a usage error" 2
+done
+run "$BIN" --cap-pcrs 7 --name "$WORK/x"
+expect "--cap-pcrs takes no --name" 2
+
+# Every allocated bank: with SHA-1 allocated too (after a TPM reset), both
+# banks of the PCR are capped in one command.
+tpm2_pcrallocate -Q sha1:all+sha256:all || { fail setup "tpm2_pcrallocate"; exit 1; }
+swtpm_stop "$WORK/tpm"
+swtpm_start "$WORK/tpm"
+export TPM2TOOLS_TCTI="$TCTI"
+old1=$(pcr sha1 7)
+old256=$(pcr sha256 7)
+run "$BIN" --cap-pcrs 7
+expect "--cap-pcrs 7 with two banks" 0
+case $OUT in *"banks sha1,sha256"*) pass "both banks named" ;; *) fail "both banks named" "$OUT" ;; esac
+same "PCR 7 (sha1) is extended with the refusal event" "$(pcr sha1 7)" "$(extended sha1 "$old1")"
+same "PCR 7 (sha256) is extended with the refusal event" "$(pcr sha256 7)" "$(extended sha256 "$old256")"
+
+finish
