@@ -7,12 +7,25 @@
 #   debian_root_remove DIR                    unmount and delete it
 
 # debian_root_sources SUITE: one "deb URI SUITE[-...] main" line for every
-# archive apt resolved for the suite (main, updates, security).
+# archive apt resolved for the suite (main, updates, security); when apt
+# knows none (the machine runs another release), the same archives as the
+# machine's own release with its codename replaced by SUITE
+# (bookworm-security at a URI becomes trixie-security at the same URI).
 debian_root_sources() {
 	# shellcheck disable=SC2016 # apt's own $(FIELD) syntax, not the shell's
-	apt-get indextargets --format '$(REPO_URI) $(CODENAME)' 'Identifier: Packages' |
-		awk -v s="$1" '$2 == s || index($2, s "-") == 1 { print "deb " $1 " " $2 " main" }' |
-		sort -u
+	_dr_targets=$(apt-get indextargets --format '$(REPO_URI) $(CODENAME)' 'Identifier: Packages')
+	_dr_out=$(printf '%s\n' "$_dr_targets" |
+		awk -v s="$1" '$2 == s || index($2, s "-") == 1 { print "deb " $1 " " $2 " main" }' | sort -u)
+	if [ -z "$_dr_out" ]; then
+		_dr_own=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+		[ -n "$_dr_own" ] || return 0
+		_dr_out=$(printf '%s\n' "$_dr_targets" |
+			awk -v o="$_dr_own" -v s="$1" '
+				$2 == o { print "deb " $1 " " s " main" }
+				index($2, o "-") == 1 { print "deb " $1 " " s substr($2, length(o) + 1) " main" }' |
+			sort -u)
+	fi
+	printf '%s\n' "$_dr_out" | sed '/^$/d'
 }
 
 debian_root_make() {

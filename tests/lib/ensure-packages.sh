@@ -5,11 +5,13 @@
 #   sh tests/lib/ensure-packages.sh GROUP...
 #
 # demo   build the program and run it against swtpm (make, make demo, make bench)
-# check  demo, plus the unit tests, the static musl build, the fuzzers and
-#        QEMU for the bus interposer's own test
+# check  demo, plus the unit tests, the static musl build, the fuzzers, QEMU
+#        for the bus interposer's own test, and a Debian 13 root (mmdebstrap)
+#        for systemd-cryptenroll --tpm2-device-key
 # lint   the static analysers
 # boot   initramfs images booted under QEMU, and the kernel built for them
 # fresh  a brand-new Debian root to run "make demo" in (make check-fresh)
+# deb    building and checking the Debian package (make deb)
 set -eu
 
 group_packages() {
@@ -18,7 +20,7 @@ group_packages() {
 		swtpm swtpm-tools tpm2-tools openssl python3" ;;
 	check) group_packages demo
 		echo "libcmocka-dev musl-tools dpkg-dev xz-utils file clang libclang-rt-14-dev
-		qemu-system-x86
+		qemu-system-x86 mmdebstrap systemd
 		autoconf automake libtool autoconf-archive libltdl-dev binutils linux-libc-dev
 		debian-archive-keyring time" ;;
 	lint) group_packages demo
@@ -28,6 +30,8 @@ group_packages() {
 		initramfs-tools-core klibc-utils busybox systemd udev kmod cpio zstd util-linux
 		linux-source-6.12 bison flex libelf-dev bc" ;;
 	fresh) echo "mmdebstrap debian-archive-keyring git" ;;
+	deb) group_packages check
+		echo "debhelper fakeroot lintian" ;;
 	*) echo "ensure-packages: unknown group $1" >&2; return 1 ;;
 	esac
 }
