@@ -2,10 +2,12 @@
 PREFIX   ?= /usr
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
-DRACUTDIR ?= $(PREFIX)/lib/dracut/modules.d
-ITDIR    ?= $(PREFIX)/share/initramfs-tools
 LIBEXECDIR ?= $(PREFIX)/lib/attest-tpm2
 SYSCONFDIR ?= /etc
+# Where the generators and systemd look, whatever PREFIX is.
+DRACUTDIR ?= /usr/lib/dracut/modules.d
+ITDIR    ?= /usr/share/initramfs-tools
+UNITDIR  ?= /lib/systemd/system
 BUILD    ?= build
 CC       ?= cc
 VERSION  := 0.1.0
@@ -37,8 +39,8 @@ else
 TEST_BIN ?= $(STATIC)
 endif
 
-.PHONY: all static deps deps-demo deps-lint deps-boot deps-fresh check check-boot check-fresh \
-	demo bench fuzz install clean distclean lint
+.PHONY: all static deps deps-demo deps-lint deps-boot deps-fresh deps-deb check check-boot \
+	check-policy check-fresh check-package demo bench fuzz install uninstall deb clean distclean lint
 
 all: $(PROG)
 
@@ -58,7 +60,7 @@ static: deps
 deps:
 	sh tests/lib/ensure-packages.sh check
 
-deps-demo deps-lint deps-boot deps-fresh:
+deps-demo deps-lint deps-boot deps-fresh deps-deb:
 	sh tests/lib/ensure-packages.sh $(@:deps-%=%)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
@@ -72,8 +74,16 @@ check: deps
 	$(if $(filter $(STATIC),$(TEST_BIN)),$(MAKE) static)
 	sh tests/run.sh --build $(BUILD) --bin $(TEST_BIN)
 
-check-boot: deps-boot static
+check-boot: deps-boot static check-policy
 	sh tests/boot/run.sh $(STATIC)
+	sh tests/boot/unlock.sh $(STATIC)
+
+# The boot policy alone, in seconds, without root or a TPM: every config and
+# command-line value through busybox ash, klibc sh and dash, and the PCRs a
+# refusal caps as read from LUKS2 tokens.
+check-policy: deps-boot
+	sh tests/policy/parse.sh
+	sh tests/policy/cap-pcrs.sh
 
 TIDY_CHECKS := -*,bugprone-*,cert-*,clang-analyzer-*,-bugprone-easily-swappable-parameters,-cert-err33-c,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-clang-analyzer-valist.Uninitialized
 
@@ -86,8 +96,10 @@ lint: deps-lint
 		-std=c11 $(CPPFLAGS) -Isrc 2>/dev/null
 	shellcheck -s sh -e SC1091 src/attest-tpm2-enroll tests/*.sh tests/lib/*.sh tests/integration/*.sh tests/fuzz/*.sh \
 		tests/fresh/*.sh
-	shellcheck -e SC1091 dracut/attest-tpm2-lib.sh dracut/91attest-tpm2/*.sh initramfs-tools/hooks/* \
-		initramfs-tools/scripts/init-premount/* tests/boot/*.sh
+	shellcheck -s sh -e SC1091 policy/attest-tpm2-lib.sh dracut/91attest-tpm2/attest-tpm2-hook.sh \
+		dracut/91attest-tpm2/attest-tpm2-gate.sh initramfs-tools/hooks/* initramfs-tools/scripts/*/* \
+		tests/boot/*.sh tests/policy/*.sh
+	shellcheck -e SC1091 dracut/91attest-tpm2/module-setup.sh
 
 FUZZ_SECONDS ?= 60
 fuzz: deps
@@ -109,22 +121,71 @@ bench: deps-demo
 check-fresh: deps-fresh
 	sh tests/fresh/run.sh
 
-install: $(PROG)
-	install -D -m 0755 $(if $(wildcard $(STATIC)),$(STATIC),$(PROG)) $(DESTDIR)$(BINDIR)/attest_tpm2_primary
-	install -D -m 0755 src/attest-tpm2-enroll $(DESTDIR)$(BINDIR)/attest-tpm2-enroll
-	install -D -m 0644 attest_tpm2_primary.1 $(DESTDIR)$(MANDIR)/man1/attest_tpm2_primary.1
-	install -D -m 0644 dracut/attest-tpm2-lib.sh $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh
-	install -d $(DESTDIR)$(DRACUTDIR)/91attest-tpm2
-	install -m 0755 dracut/91attest-tpm2/module-setup.sh dracut/91attest-tpm2/attest-tpm2-hook.sh \
-		$(DESTDIR)$(DRACUTDIR)/91attest-tpm2/
-	install -m 0644 dracut/91attest-tpm2/attest-tpm2.service \
-		dracut/91attest-tpm2/attest-tpm2-cryptsetup.conf $(DESTDIR)$(DRACUTDIR)/91attest-tpm2/
-	install -D -m 0755 initramfs-tools/hooks/attest-tpm2 $(DESTDIR)$(ITDIR)/hooks/attest-tpm2
-	install -D -m 0755 initramfs-tools/scripts/init-premount/attest-tpm2 \
-		$(DESTDIR)$(ITDIR)/scripts/init-premount/attest-tpm2
+# What install copies as the program: the static build when there is one.
+INSTALL_BIN ?= $(if $(wildcard $(STATIC)),$(STATIC),$(PROG))
+# Host-side paths follow PREFIX: where the adapters find the library, the
+# program the images copy, the enroll script's program, and the host's
+# systemd-cryptsetup guard. Paths inside an initramfs stay /usr/lib and
+# /usr/bin whatever PREFIX is.
+HOST_PATHS = sed -e 's|^\([[:space:]]*attest_tpm2_lib=\)/usr/lib/attest-tpm2/|\1$(LIBEXECDIR)/|' \
+	-e 's|^\([[:space:]]*ATTEST_TPM2_BINARY=\)/usr/bin/|\1$(BINDIR)/|' \
+	-e 's|^\(bin=.*:-\)attest_tpm2_primary}|\1$(BINDIR)/attest_tpm2_primary}|'
+HOST_UNIT_PATHS = sed -e 's|/usr/lib/attest-tpm2/|$(LIBEXECDIR)/|g'
+DRACUT_FILES := $(wildcard dracut/91attest-tpm2/*)
+IT_SCRIPTS := $(wildcard initramfs-tools/scripts/*/attest-tpm2)
+
+install: $(INSTALL_BIN)
+	install -D -m 0755 $(INSTALL_BIN) $(DESTDIR)$(BINDIR)/attest_tpm2_primary
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DRACUTDIR)/91attest-tpm2 \
+		$(DESTDIR)$(ITDIR)/hooks $(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	$(HOST_PATHS) src/attest-tpm2-enroll > $(DESTDIR)$(BINDIR)/attest-tpm2-enroll
+	chmod 0755 $(DESTDIR)$(BINDIR)/attest-tpm2-enroll
+	$(HOST_PATHS) policy/attest-tpm2-lib.sh > $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh
+	chmod 0644 $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh
+	for f in $(DRACUT_FILES); do \
+		m=0644; case $$f in *.sh) m=0755 ;; esac; \
+		$(HOST_PATHS) $$f > $(DESTDIR)$(DRACUTDIR)/91attest-tpm2/$${f##*/} && \
+		chmod $$m $(DESTDIR)$(DRACUTDIR)/91attest-tpm2/$${f##*/} || exit 1; \
+	done
+	$(HOST_PATHS) initramfs-tools/hooks/attest-tpm2 > $(DESTDIR)$(ITDIR)/hooks/attest-tpm2
+	chmod 0755 $(DESTDIR)$(ITDIR)/hooks/attest-tpm2
+	for f in $(IT_SCRIPTS); do \
+		install -D -m 0755 $$f $(DESTDIR)$(ITDIR)/$${f#initramfs-tools/} || exit 1; \
+	done
+	$(HOST_UNIT_PATHS) policy/systemd-cryptsetup-host.conf \
+		> $(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d/attest-tpm2.conf
+	chmod 0644 $(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d/attest-tpm2.conf
+	install -m 0644 attest_tpm2_primary.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 policy/attest-tpm2.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 src/attest-tpm2-enroll.8 $(DESTDIR)$(MANDIR)/man8/
 	# An existing configuration is the administrator's: never overwrite it.
+	# Its presence alone turns nothing on: the enrolled name does.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/attest-tpm2.conf ] || \
-		install -D -m 0644 dracut/attest-tpm2.conf $(DESTDIR)$(SYSCONFDIR)/attest-tpm2.conf
+		install -D -m 0644 policy/attest-tpm2.conf $(DESTDIR)$(SYSCONFDIR)/attest-tpm2.conf
+
+# Removes what install put in place, but not /etc/attest-tpm2.conf (the
+# administrator may have edited it) nor the enrolled name.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/attest_tpm2_primary $(DESTDIR)$(BINDIR)/attest-tpm2-enroll \
+		$(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh $(DESTDIR)$(ITDIR)/hooks/attest-tpm2 \
+		$(IT_SCRIPTS:initramfs-tools/%=$(DESTDIR)$(ITDIR)/%) \
+		$(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d/attest-tpm2.conf \
+		$(DESTDIR)$(MANDIR)/man1/attest_tpm2_primary.1 $(DESTDIR)$(MANDIR)/man5/attest-tpm2.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/attest-tpm2-enroll.8
+	rm -rf $(DESTDIR)$(DRACUTDIR)/91attest-tpm2
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d 2>/dev/null
+
+# A Debian package of the static build: build/deb/attest-tpm2_VERSION_ARCH.deb.
+deb: deps-deb
+	dpkg-buildpackage -us -uc -b
+	mkdir -p $(BUILD)/deb
+	mv ../attest-tpm2_$(VERSION)_* ../attest-tpm2-dbgsym_$(VERSION)_* $(BUILD)/deb/ 2>/dev/null; \
+		ls $(BUILD)/deb/attest-tpm2_$(VERSION)_*.deb
+
+# The package: lintian, install, upgrade, remove and purge in a fresh root.
+check-package: deb deps-fresh
+	sh tests/package/run.sh $(BUILD)/deb/attest-tpm2_$(VERSION)_*.deb
 
 clean:
 	rm -rf $(BUILD)

@@ -4,22 +4,30 @@
 # encrypted volume is unlocked (interposer and TPM-swap protection).
 #
 # systemd initramfs: attest-tpm2.service, ordered before cryptsetup-pre.target
-#   and required by every systemd-cryptsetup@ unit; failure isolates
-#   emergency.target.
-# classic initramfs: a pre-trigger hook, which runs before udev is triggered
-#   and so before 90crypt's initqueue jobs can open anything; failure drops
-#   to the emergency shell and never continues until the check passes.
+#   and the initrd targets, required by initrd.target and every
+#   systemd-cryptsetup@ unit; those units and initrd-switch-root.service
+#   also run the gate (attest-tpm2-gate.conf) before they start.
+# classic initramfs: pre-trigger hooks, which run before udev is triggered
+#   and so before 90crypt's initqueue jobs can open anything: the check (10)
+#   and the gate (90).
+# A refusal caps the PCRs, then follows ATTEST_TPM2_ON_FAILURE.
 #
-# Shared logic and configuration: /usr/lib/attest-tpm2/attest-tpm2-lib.sh and
-# /etc/attest-tpm2.conf (also used by the initramfs-tools hook).
+# The boot policy (generator-independent, from the source tree's policy/):
+# /usr/lib/attest-tpm2/attest-tpm2-lib.sh and /etc/attest-tpm2.conf.
 
+# Where the library is on the host (make install sets it from PREFIX); in
+# the image it is always /usr/lib/attest-tpm2/attest-tpm2-lib.sh.
 attest_tpm2_lib=/usr/lib/attest-tpm2/attest-tpm2-lib.sh
 
-# Included by default once configured (config or name file present);
-# otherwise only when asked for ("add_dracutmodules+=" attest-tpm2 "").
+# Included once this machine is enrolled (the name file exists). Before
+# that, every image builds without it and says once how to enroll.
 check() {
-    [[ -e /etc/attest-tpm2.conf ]] && return 0
-    [[ -e /etc/eksign.name ]] && return 0
+    [[ -r $attest_tpm2_lib ]] || return 255
+    # shellcheck source=SCRIPTDIR/../../policy/attest-tpm2-lib.sh
+    . "$attest_tpm2_lib"
+    attest_tpm2_build_config "${dracutsysrootdir-}"
+    [[ -e ${dracutsysrootdir-}$ATTEST_TPM2_NAME_FILE ]] && return 0
+    attest_tpm2_build_check "${dracutsysrootdir-}"
     return 255
 }
 
@@ -39,27 +47,48 @@ install() {
         dfatal "attest-tpm2: $attest_tpm2_lib is missing; reinstall attest_tpm2_primary"
         exit 1
     fi
-    # shellcheck source=SCRIPTDIR/../attest-tpm2-lib.sh
+    # shellcheck source=SCRIPTDIR/../../policy/attest-tpm2-lib.sh
     . "$attest_tpm2_lib"
-    attest_tpm2_build_config
-    if ! attest_tpm2_build_check; then
+    attest_tpm2_build_config "${dracutsysrootdir-}"
+    attest_tpm2_build_check "${dracutsysrootdir-}"
+    case $? in
+    0) ;;
+    # Asked for by name on a machine not enrolled yet: nothing to check with.
+    2) return 0 ;;
+    *)
         # Never build an image that silently skips the check.
         dfatal "attest-tpm2: refusing to build an initramfs without the TPM check"
         exit 1
-    fi
+        ;;
+    esac
 
-    inst_simple "$attest_tpm2_lib"
-    [[ -e $ATTEST_TPM2_CONF ]] && inst_simple "$ATTEST_TPM2_CONF"
+    inst_simple "$attest_tpm2_lib" /usr/lib/attest-tpm2/attest-tpm2-lib.sh
+    # The image's config: the host's, plus the PCRs a refusal caps, worked out
+    # now from the LUKS2 tokens of the crypttab volumes. Written afresh (not
+    # appended to a copy that could be a link to the host's file).
+    local cap
+    cap=$(attest_tpm2_build_cap_pcrs "${dracutsysrootdir-}/etc/crypttab")
+    mkdir -p "$initdir${ATTEST_TPM2_CONF%/*}"
+    rm -f "$initdir$ATTEST_TPM2_CONF"
+    {
+        [[ -r ${dracutsysrootdir-}$ATTEST_TPM2_CONF ]] && cat "${dracutsysrootdir-}$ATTEST_TPM2_CONF"
+        printf '\n# Added by dracut (91attest-tpm2) when this image was built.\n'
+        printf 'ATTEST_TPM2_CAP_PCRS=%s\n' "$cap"
+    } > "$initdir$ATTEST_TPM2_CONF"
+    dinfo "attest-tpm2: a refused boot caps PCRs $cap"
     [[ -s $ATTEST_TPM2_NAME_FILE ]] && inst_simple "$ATTEST_TPM2_NAME_FILE"
     inst_binary "$ATTEST_TPM2_BINARY" "$ATTEST_TPM2_BIN"
-    inst_multiple -o modprobe sleep mkdir
+    inst_multiple -o modprobe sleep mkdir mv sync poweroff halt
 
     if dracut_module_included "systemd"; then
         inst_simple "$moddir/attest-tpm2.service" "$systemdsystemunitdir/attest-tpm2.service"
-        inst_simple "$moddir/attest-tpm2-cryptsetup.conf" \
+        inst_simple "$moddir/attest-tpm2-gate.conf" \
             "$systemdsystemunitdir/systemd-cryptsetup@.service.d/attest-tpm2.conf"
+        inst_simple "$moddir/attest-tpm2-gate.conf" \
+            "$systemdsystemunitdir/initrd-switch-root.service.d/attest-tpm2.conf"
         $SYSTEMCTL -q --root "$initdir" enable attest-tpm2.service
     else
         inst_hook pre-trigger 10 "$moddir/attest-tpm2-hook.sh"
+        inst_hook pre-trigger 90 "$moddir/attest-tpm2-gate.sh"
     fi
 }

@@ -14,7 +14,7 @@ die() {
 ensure_packages() {
 	missing=
 	for p in qemu-system-x86 swtpm swtpm-tools cryptsetup-bin dmsetup e2fsprogs \
-		dracut-core initramfs-tools-core klibc-utils systemd udev kmod cpio zstd \
+		dracut-core initramfs-tools-core klibc-utils busybox dash tpm2-tools systemd udev kmod cpio zstd \
 		util-linux binutils linux-source-6.12 bison flex libelf-dev bc libssl-dev make gcc; do
 		dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q 'ok installed' ||
 			missing="$missing $p"
@@ -33,17 +33,23 @@ stage_install() {
 	d=$1
 	install -d "$d/usr/bin" "$d/usr/lib/attest-tpm2" "$d/usr/lib/dracut/modules.d/91attest-tpm2" \
 		"$d/usr/share/initramfs-tools/hooks" "$d/usr/share/initramfs-tools/scripts/init-premount" \
-		"$d/etc"
+		"$d/usr/share/initramfs-tools/scripts/local-top" \
+		"$d/usr/lib/systemd/system/systemd-cryptsetup@.service.d" "$d/etc"
 	install -m 0755 "$bin" "$d/usr/bin/attest_tpm2_primary"
-	install -m 0644 "$repo/dracut/attest-tpm2-lib.sh" "$d/usr/lib/attest-tpm2/attest-tpm2-lib.sh"
+	install -m 0644 "$repo/policy/attest-tpm2-lib.sh" "$d/usr/lib/attest-tpm2/attest-tpm2-lib.sh"
+	install -m 0644 "$repo/policy/systemd-cryptsetup-host.conf" \
+		"$d/usr/lib/systemd/system/systemd-cryptsetup@.service.d/attest-tpm2.conf"
 	install -m 0755 "$repo/dracut/91attest-tpm2/module-setup.sh" \
-		"$repo/dracut/91attest-tpm2/attest-tpm2-hook.sh" "$d/usr/lib/dracut/modules.d/91attest-tpm2/"
+		"$repo/dracut/91attest-tpm2/attest-tpm2-hook.sh" "$repo/dracut/91attest-tpm2/attest-tpm2-gate.sh" \
+		"$d/usr/lib/dracut/modules.d/91attest-tpm2/"
 	install -m 0644 "$repo/dracut/91attest-tpm2/attest-tpm2.service" \
-		"$repo/dracut/91attest-tpm2/attest-tpm2-cryptsetup.conf" "$d/usr/lib/dracut/modules.d/91attest-tpm2/"
+		"$repo/dracut/91attest-tpm2/attest-tpm2-gate.conf" "$d/usr/lib/dracut/modules.d/91attest-tpm2/"
 	install -m 0755 "$repo/initramfs-tools/hooks/attest-tpm2" "$d/usr/share/initramfs-tools/hooks/attest-tpm2"
 	install -m 0755 "$repo/initramfs-tools/scripts/init-premount/attest-tpm2" \
 		"$d/usr/share/initramfs-tools/scripts/init-premount/attest-tpm2"
-	install -m 0644 "$repo/dracut/attest-tpm2.conf" "$d/etc/attest-tpm2.conf"
+	install -m 0755 "$repo/initramfs-tools/scripts/local-top/attest-tpm2" \
+		"$d/usr/share/initramfs-tools/scripts/local-top/attest-tpm2"
+	install -m 0644 "$repo/policy/attest-tpm2.conf" "$d/etc/attest-tpm2.conf"
 }
 
 free_port() {
@@ -133,24 +139,60 @@ in_namespace() {
 	' sh "$@"
 }
 
-# boot NAME KERNEL INITRD TPMSTATE|none APPEND: boot under QEMU TCG, serial
-# console to $work/NAME.log. Stops at poweroff, when a shell prompt shows, or
-# after $boot_timeout seconds. Writes the seconds taken to $work/NAME.secs.
+shell_re='Dropping to debug shell|Entering emergency mode|\(initramfs\) |You are in emergency mode'
+
+# no_timer_check: under TCG on a loaded host, the kernel's IO-APIC timer
+# check can fail and panic before anything runs.
+# boot NAME KERNEL INITRD TPMSTATE|none APPEND [SEND UNTIL [DISK]]: boot under
+# QEMU TCG, serial console to $work/NAME.log. Stops at poweroff, when a shell
+# prompt shows, or after $boot_timeout seconds. With SEND, types SEND (lines
+# separated by "|") at the first shell prompt, as someone at the console
+# would, and stops 5 s after UNTIL shows in the log instead: a regex, or
+# N:regex for N matching lines.
+# TPMSTATE+hang: the TPM stops answering once /init runs; TPMSTATE+pause: the
+# same, until the log says "ATTEST-TPM2-TEST killed". Writes the seconds
+# taken to $work/NAME.secs.
 boot() {
-	name=$1 kernel=$2 initrd=$3 tpm=$4 append=$5
+	name=$1 kernel=$2 initrd=$3 tpm=$4 append=$5 send=${6:-} until=${7:-} bdisk=${8:-$disk}
 	blog=$work/$name.log
 	: > "$blog"
 	set -- -accel tcg -m 1024 -smp 1 -nodefaults -no-reboot -display none \
-		-serial "file:$blog" -kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 $append" \
-		-drive "file=$disk,format=raw,if=virtio,snapshot=on"
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 no_timer_check $append" \
+		-drive "file=$bdisk,format=raw,if=virtio,snapshot=on"
+	until_n=1
+	until_re=$until
+	case "$until" in
+	[1-9]:*)
+		until_n=${until%%:*}
+		until_re=${until#*:}
+		;;
+	esac
+	catpid=
+	if [ -n "$send" ]; then
+		# A pipe chardev: QEMU opens NAME.ser.in and NAME.ser.out read-write,
+		# so neither side blocks on the other.
+		rm -f "$work/$name.ser.in" "$work/$name.ser.out"
+		mkfifo "$work/$name.ser.in" "$work/$name.ser.out"
+		set -- "$@" -chardev "pipe,id=ser0,path=$work/$name.ser" -serial chardev:ser0
+		cat "$work/$name.ser.out" > "$blog" &
+		catpid=$!
+	else
+		set -- "$@" -serial "file:$blog"
+	fi
 	tpid=
 	hang=
+	resume=
 	case "$tpm" in
 	*+hang)
 		# The TPM stops answering once the kernel has handed over to /init.
 		hang=yes
 		tpm=${tpm%+hang}
+		;;
+	*+pause)
+		hang=yes
+		resume=yes
+		tpm=${tpm%+pause}
 		;;
 	esac
 	if [ "$tpm" != none ]; then
@@ -172,18 +214,40 @@ boot() {
 	start=$(date +%s)
 	qemu-system-x86_64 "$@" > "$work/$name.qemu.log" 2>&1 &
 	qpid=$!
+	sent=
 	while kill -0 "$qpid" 2> /dev/null; do
 		now=$(date +%s)
 		if [ $((now - start)) -ge "$boot_timeout" ]; then
 			echo "ATTEST-TPM2-TEST timeout after ${boot_timeout}s" >> "$blog"
 			break
 		fi
+		# A panicked kernel (with no panic= to reboot it) never moves on.
+		if grep -q 'Kernel panic - not syncing' "$blog"; then
+			sleep 1
+			break
+		fi
 		if [ -n "$hang" ] && grep -q 'Run /init as init process' "$blog"; then
 			kill -STOP "$tpid"
 			hang=
 		fi
-		if grep -Eq 'Dropping to debug shell|Entering emergency mode|\(initramfs\) |You are in emergency mode' "$blog"; then
+		if [ -n "$resume" ] && [ -z "$hang" ] && grep -q 'ATTEST-TPM2-TEST killed' "$blog"; then
+			kill -CONT "$tpid"
+			resume=
+		fi
+		if [ -z "$send" ] && grep -Eq "$shell_re" "$blog"; then
 			sleep 2
+			break
+		fi
+		if [ -n "$send" ] && [ -z "$sent" ] && grep -Eq "$shell_re" "$blog"; then
+			# Let the shell settle, wake sulogin's "Press Enter", then type.
+			sleep 3
+			printf '\n' > "$work/$name.ser.in"
+			sleep 2
+			printf '%s\n' "$send" | tr '|' '\n' > "$work/$name.ser.in"
+			sent=$now
+		fi
+		if [ -n "$sent" ] && [ "$(grep -Ec "$until_re" "$blog")" -ge "$until_n" ]; then
+			sleep 5
 			break
 		fi
 		sleep 0.5
@@ -204,5 +268,9 @@ boot() {
 	kill -KILL "$qpid" 2> /dev/null
 	wait "$qpid" 2> /dev/null
 	[ -z "$tpid" ] || wait "$tpid" 2> /dev/null
+	if [ -n "$catpid" ]; then
+		kill "$catpid" 2> /dev/null
+		wait "$catpid" 2> /dev/null
+	fi
 	return 0
 }

@@ -12,12 +12,32 @@
 #   strict   same with rd.attest_tpm2.require_null_name=1: refused
 #   notpm    no TPM device at all: refused
 #   hang     the TPM stops answering once /init runs: refused in bounded time
+# (these images use ATTEST_TPM2_ON_FAILURE=shell: every refusal caps PCR 7
+# first, then ends at a recovery shell that can be judged), then the bypass
+# cases, each passing only when nothing was unlocked and no switch-root
+# happened:
+#   hostile     ATTEST_TPM2_TIMEOUT=08 and DEVICE_WAIT=09 in a locked image
+#               with ON_FAILURE=halt, foreign TPM: refused, capped, off
+#   downgrade   the same image with rd.attest_tpm2=off: ignored and said so
+#   killed      the check killed while it waits on the TPM
+#   shell-edit  at the shell, policy off written to the config, shell left:
+#               refused again with the first refusal's settings
+#   unseal      a secret sealed to PCR 7 before the check (and unsealed
+#               then), unsealed by hand from the shell after the refusal:
+#               TPM_RC_POLICY_FAIL
+#   race        unencrypted root, stalling TPM: no switch-root meanwhile
+#   jump        (systemd) rd.systemd.unit=initrd-switch-root.target, foreign
+#               TPM, unencrypted root
+#   passphrase  (initramfs-tools) the shipped ON_FAILURE=passphrase: PCR 7
+#               capped before the (key-file) unlock, no shell
 # plus image-content checks, the refusal to build without enrollment, and the
 # bytes the module adds to an image.
 #
 # Kernels are cached in ${ATTEST_TPM2_CACHE:-~/.cache/attest-tpm2}.
-# ATTEST_TPM2_BOOT_TIMEOUT (120) bounds each boot; ATTEST_TPM2_KEEP=1 keeps
-# the work folder with the serial logs.
+# ATTEST_TPM2_BOOT_TIMEOUT (150) bounds each boot; ATTEST_TPM2_KEEP=1 keeps
+# the work folder with the serial logs. ATTEST_TPM2_MATRIX_FLAVOURS and
+# ATTEST_TPM2_BYPASS_FLAVOURS (default: all three) pick the flavours booted
+# in each part; empty skips it.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,7 +62,7 @@ passed=0
 failed=0
 trap cleanup EXIT
 trap 'exit 2' INT TERM
-boot_timeout=${ATTEST_TPM2_BOOT_TIMEOUT:-120}
+boot_timeout=${ATTEST_TPM2_BOOT_TIMEOUT:-150}
 t0=$(date +%s)
 
 pass() {
@@ -94,15 +114,101 @@ marker="marker-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 disk=$work/root.img
 uuid=$(make_disk "$disk" "$work/luks.key" "$marker") || die "cannot make the LUKS disk"
 mapname=luks-$uuid
+# The same root, unencrypted: nothing to unlock, only switch-root to stop.
+plain=$work/plain.img
+rm -f "$plain"
+truncate -s 16M "$plain"
+mke2fs -q -t ext4 -L plainroot -d "$work/rootfs" "$plain" 8M || die "cannot make the plain disk"
 
 # /etc as an enrolled host has it, and as a host without the module has it.
 mkdir -p "$work/etc-mod" "$work/etc-base" "$work/etc-unenrolled" "$work/incl/etc"
 cp "$stage/etc/attest-tpm2.conf" "$work/etc-mod/"
+# The matrix below keeps the recovery shell on a refusal (after the PCRs are
+# capped), so that each refused boot ends at a prompt that can be judged.
+echo ATTEST_TPM2_ON_FAILURE=shell >> "$work/etc-mod/attest-tpm2.conf"
 cp "$work/name-a" "$work/etc-mod/eksign.name"
 cp "$stage/etc/attest-tpm2.conf" "$work/etc-unenrolled/"
+# The shipped config as is (ON_FAILURE=passphrase), for one boot.
+mkdir -p "$work/etc-default"
+cp "$work/etc-mod/eksign.name" "$stage/etc/attest-tpm2.conf" "$work/etc-default/"
+# A locked image that powers off on a refusal, and whose config has values
+# that used to kill the check ($((08)) is a fatal shell error).
+mkdir -p "$work/etc-locked"
+cp "$work/etc-mod/eksign.name" "$work/etc-locked/"
+{
+	cat "$stage/etc/attest-tpm2.conf"
+	printf '%s\n' ATTEST_TPM2_ON_FAILURE=halt ATTEST_TPM2_LOCK=yes ATTEST_TPM2_TIMEOUT=08 ATTEST_TPM2_DEVICE_WAIT=09
+} > "$work/etc-locked/attest-tpm2.conf"
 # What the dracut images get besides the modules: crypttab and its key file.
 printf '%s UUID=%s /etc/luks.key luks\n' "$mapname" "$uuid" > "$work/incl/etc/crypttab"
 cp "$work/luks.key" "$work/incl/etc/luks.key"
+
+# Test-only tools in every test image (with and without the module): the
+# refusal caps PCRs through tpm2_pcrextend while the binary has no
+# --cap-pcrs, and the bypass cases unseal by hand.
+tcti=$(readlink -f /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0)
+test_tools="/usr/bin/tpm2 /usr/bin/tpm2_pcrextend /usr/bin/tpm2_pcrread /usr/bin/tpm2_unseal \
+/usr/bin/tpm2_createprimary /usr/bin/tpm2_create /usr/bin/tpm2_load /usr/bin/tpm2_createpolicy \
+$tcti /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0 /usr/bin/attest-test-early"
+
+# Test-only early script (every test image; idle unless the kernel command
+# line asks), run before the check: by an init-top script (initramfs-tools)
+# or a pre-udev hook (both dracut flavours).
+#   attest_test_seal  seal a secret to PCR 7 as it is now (a stand-in for a
+#                     TPM-sealed disk key), and prove it unseals;
+#   attest_test_kill  in the background, kill the check (attest_tpm2_primary
+#                     and the script that runs it, unless that is PID 1) as
+#                     soon as it runs.
+early=$work/attest-test-early
+cat > "$early" <<'EOF'
+#!/bin/sh
+read -r cmdline < /proc/cmdline
+export TPM2TOOLS_TCTI=device:/dev/tpmrm0 TSS2_LOG=all+none
+case " $cmdline " in
+*" attest_test_seal "*)
+	mkdir -p /run/test-seal
+	cd /run/test-seal || exit 1
+	echo attest-test-secret > secret
+	if tpm2_createprimary -Q -C o -G ecc -c prim.ctx &&
+		tpm2_pcrread -Q sha256:7 -o pcr7.bin &&
+		tpm2_createpolicy -Q --policy-pcr -l sha256:7 -f pcr7.bin -L pol.bin &&
+		tpm2_create -Q -C prim.ctx -L pol.bin -i secret -u seal.pub -r seal.priv -a 'fixedtpm|fixedparent' &&
+		tpm2_load -Q -C prim.ctx -u seal.pub -r seal.priv -c seal.ctx &&
+		tpm2_unseal -c seal.ctx -p pcr:sha256:7 > unsealed; then
+		read -r u < unsealed
+		echo "ATTEST-TPM2-TEST sealed to PCR 7; before the check it unseals to: $u" > /dev/console
+	else
+		echo "ATTEST-TPM2-TEST could not seal" > /dev/console
+	fi
+	;;
+esac
+case " $cmdline " in
+*" attest_test_kill "*)
+	(
+		i=0
+		while [ $i -lt 3000 ]; do
+			for d in /proc/[0-9]*; do
+				c=
+				read -r c < "$d/comm" 2> /dev/null
+				[ "$c" = attest_tpm2_pri ] || continue
+				read -r _ _ _ pp _ < "$d/stat"
+				[ "$pp" -gt 1 ] && kill -9 "$pp"
+				kill -9 "${d#/proc/}"
+				echo "ATTEST-TPM2-TEST killed the check: pid ${d#/proc/}, parent $pp" > /dev/console
+				exit 0
+			done
+			i=$((i + 1))
+			sleep 0.01
+		done
+	) < /dev/null > /dev/null 2>&1 &
+	;;
+esac
+exit 0
+EOF
+chmod 0755 "$early"
+mkdir -p "$work/incl/usr/bin" "$work/incl/usr/lib/dracut/hooks/pre-udev"
+cp "$early" "$work/incl/usr/bin/attest-test-early"
+printf '/usr/bin/attest-test-early\n' > "$work/incl/usr/lib/dracut/hooks/pre-udev/05-attest-test.sh"
 
 # initramfs-tools configuration: only the drivers listed, plus a test-only
 # local-top script that opens the disk with the key file (standing in for
@@ -112,16 +218,33 @@ mkdir -p "$itconf/hooks" "$itconf/scripts/local-top" "$itconf/conf.d"
 printf 'MODULES=list\nBUSYBOX=auto\nCOMPRESS=zstd\n' > "$itconf/initramfs.conf"
 printf '%s\n' virtio_pci virtio_blk dm_crypt xts ext4 > "$itconf/modules"
 cp "$work/luks.key" "$itconf/luks.key"
-cat > "$itconf/hooks/test-unlock" <<'EOF'
-#!/bin/sh
-[ "$1" = prereqs ] && exit 0
-. /usr/share/initramfs-tools/hook-functions
-copy_exec /usr/sbin/cryptsetup /usr/sbin/cryptsetup
-copy_file key "$CONFDIR/luks.key" /etc/luks.key
-EOF
-cat > "$itconf/scripts/local-top/test-unlock" <<EOF
+cat > "$itconf/hooks/test-unlock" <<EOF
 #!/bin/sh
 [ "\$1" = prereqs ] && exit 0
+. /usr/share/initramfs-tools/hook-functions
+copy_exec /usr/sbin/cryptsetup /usr/sbin/cryptsetup
+copy_file key "\$CONFDIR/luks.key" /etc/luks.key
+copy_file script "$early" /usr/bin/attest-test-early
+for t in $test_tools; do
+	[ "\$t" = /usr/bin/attest-test-early ] || copy_exec "\$t"
+done
+EOF
+mkdir -p "$itconf/scripts/init-top"
+cat > "$itconf/scripts/init-top/attest-test" <<'EOF'
+#!/bin/sh
+[ "$1" = prereqs ] && exit 0
+/usr/bin/attest-test-early
+EOF
+chmod 0755 "$itconf/scripts/init-top/attest-test"
+# Runs last in local-top, as cryptroot does (and with the same trick).
+cat > "$itconf/scripts/local-top/test-unlock" <<EOF
+#!/bin/sh
+if [ "\$1" = prereqs ]; then
+	for s in "\${0%/*}"/*; do
+		[ "\${s##*/}" = "\${0##*/}" ] || echo "\${s##*/}"
+	done
+	exit 0
+fi
 i=0
 while [ ! -b /dev/vda ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
 echo "TEST-UNLOCK luksOpen /dev/vda $mapname"
@@ -141,7 +264,7 @@ build() {
 		[ "$fl" = dracut-systemd ] && mods="systemd systemd-initrd dracut-systemd $mods"
 		[ "$with" = with ] && mods="$mods attest-tpm2"
 		set -- dracut -f -q --no-hostonly --no-hostonly-cmdline --no-early-microcode \
-			--compress zstd -m "$mods" --include "$work/incl" / --kver "$kv"
+			--compress zstd -m "$mods" --include "$work/incl" / --install "${test_tools%/usr/bin/attest-test-early}" --kver "$kv"
 		[ "$kv" = "$srel" ] && set -- "$@" --add-drivers "virtio_pci virtio_blk ext4"
 		set -- "$@" "$out"
 		;;
@@ -159,25 +282,53 @@ for fl in $flavours; do
 	p1=$!
 	build "$fl" "$srel" "$work/$fl-stock.img" with "$work/etc-mod" &
 	p2=$!
+	build "$fl" "$krel" "$work/$fl-locked.img" with "$work/etc-locked" &
+	p3=$!
 	ok=yes
 	build "$fl" "$krel" "$work/$fl-base.img" without "$work/etc-base" || ok=no
 	wait "$p1" || ok=no
 	wait "$p2" || ok=no
+	wait "$p3" || ok=no
+	if [ "$fl" = initramfs-tools ]; then
+		build "$fl" "$krel" "$work/$fl-default.img" with "$work/etc-default" || ok=no
+	fi
 	if [ $ok = yes ]; then
-		pass "build-$fl ($(($(date +%s) - s))s for 3 images)"
+		n=4
+		[ "$fl" != initramfs-tools ] || n=5
+		pass "build-$fl ($(($(date +%s) - s))s for $n images)"
 	else
 		fail "build-$fl (see $work/$fl*.buildlog)"
 	fi
 done
 
-# The build must stop, and say how to enroll, when the name file is missing.
+# Not enrolled yet (no name file): the build succeeds without the check and
+# says how to enroll, so that no kernel upgrade fails before enrollment.
 for fl in dracut-classic initramfs-tools; do
-	if build "$fl" "$krel" "$work/$fl-unenrolled.img" with "$work/etc-unenrolled"; then
-		fail "refuse-unenrolled-$fl (image built without /etc/eksign.name)"
-	elif grep -q 'attest_tpm2_primary --eksign > /etc/eksign.name' "$work/$fl-unenrolled.img.buildlog"; then
-		pass "refuse-unenrolled-$fl"
+	if ! build "$fl" "$krel" "$work/$fl-unenrolled.img" with "$work/etc-unenrolled"; then
+		fail "unenrolled-$fl (the build failed: see $work/$fl-unenrolled.img.buildlog)"
+	elif ! grep -q 'not enrolled.*attest-tpm2-enroll' "$work/$fl-unenrolled.img.buildlog"; then
+		fail "unenrolled-$fl (no enrollment hint in the build output)"
 	else
-		fail "refuse-unenrolled-$fl (no enrollment hint in the build output)"
+		case $fl in
+		initramfs-tools) lsinitramfs "$work/$fl-unenrolled.img" > "$work/$fl-unenrolled.list" ;;
+		*) lsinitrd "$work/$fl-unenrolled.img" > "$work/$fl-unenrolled.list" ;;
+		esac
+		if grep -q 'attest_tpm2_primary' "$work/$fl-unenrolled.list"; then
+			fail "unenrolled-$fl (the image has the check without an enrolled name)"
+		else
+			pass "unenrolled-$fl (built without the check, with the enrollment hint)"
+		fi
+	fi
+done
+# Enrolled, but the name file is not a name: the build must fail.
+mkdir -p "$work/etc-badname"
+cp "$stage/etc/attest-tpm2.conf" "$work/etc-badname/"
+echo 'not a name' > "$work/etc-badname/eksign.name"
+for fl in dracut-classic initramfs-tools; do
+	if build "$fl" "$krel" "$work/$fl-badname.img" with "$work/etc-badname"; then
+		fail "badname-$fl (image built with a malformed name file)"
+	else
+		pass "badname-$fl (a malformed name file fails the build)"
 	fi
 done
 
@@ -219,11 +370,13 @@ for fl in $flavours; do
 	list "$broot" > "$work/$fl-base.list"
 	need="usr/bin/attest_tpm2_primary etc/eksign.name etc/attest-tpm2.conf usr/lib/attest-tpm2/attest-tpm2-lib.sh"
 	case "$fl" in
-	dracut-classic) need="$need usr/lib/dracut/hooks/pre-trigger/10-attest-tpm2-hook.sh" ;;
-	dracut-systemd) need="$need usr/lib/systemd/system/attest-tpm2.service usr/lib/systemd/system/systemd-cryptsetup@.service.d/attest-tpm2.conf etc/systemd/system/initrd.target.wants/attest-tpm2.service" ;;
-	initramfs-tools) need="$need scripts/init-premount/attest-tpm2" ;;
+	dracut-classic) need="$need usr/lib/dracut/hooks/pre-trigger/10-attest-tpm2-hook.sh usr/lib/dracut/hooks/pre-trigger/90-attest-tpm2-gate.sh" ;;
+	dracut-systemd) need="$need usr/lib/systemd/system/attest-tpm2.service usr/lib/systemd/system/systemd-cryptsetup@.service.d/attest-tpm2.conf usr/lib/systemd/system/initrd-switch-root.service.d/attest-tpm2.conf etc/systemd/system/initrd.target.requires/attest-tpm2.service" ;;
+	initramfs-tools) need="$need scripts/init-premount/attest-tpm2 scripts/local-top/attest-tpm2" ;;
 	esac
 	why=
+	# No crypttab volume has a TPM token: the build falls back to PCR 7.
+	grep -qx 'ATTEST_TPM2_CAP_PCRS=7' "$root/etc/attest-tpm2.conf" || why="$why no-cap-pcrs-in-config"
 	for f in $need; do
 		grep -qxF "$f" "$work/$fl.list" || why="$why missing:$f"
 	done
@@ -287,10 +440,33 @@ expect() {
 		grep -Eq "$unlock_re" "$l" && why="$why UNLOCK-ATTEMPTED"
 		grep -q "ATTEST-TPM2-TEST MARKER" "$l" && why="$why ROOT-REACHED"
 		;;
+	# Refused and powered off: no shell at all.
+	halted)
+		grep -q 'attest-tpm2: FATAL' "$l" || why="$why no-fatal-message"
+		grep -q 'attest-tpm2: powering off' "$l" || why="$why no-power-off"
+		grep -Eq "$shell_re" "$l" && why="$why SHELL"
+		grep -Eq "$unlock_re" "$l" && why="$why UNLOCK-ATTEMPTED"
+		grep -q "ATTEST-TPM2-TEST MARKER" "$l" && why="$why ROOT-REACHED"
+		;;
+	# Whatever stopped it: nothing unlocked and no switch-root.
+	stopped)
+		grep -Eq "$unlock_re" "$l" && why="$why UNLOCK-ATTEMPTED"
+		grep -q "ATTEST-TPM2-TEST root reached" "$l" && why="$why ROOT-REACHED"
+		grep -Eq 'Switching root|switch_root|run-init' "$l" && why="$why SWITCH-ROOT"
+		;;
 	esac
-	if [ -n "$3" ] && ! grep -Eq "$3" "$l"; then
-		why="$why no:'$3'"
-	fi
+	n=$1
+	shift 2
+	# Further arguments: regexes that must match the log, or with a leading
+	# "!", must not.
+	for re in "$@"; do
+		case "$re" in
+		'') ;;
+		!*) grep -Eq "${re#!}" "$l" && why="$why present:'${re#!}'" ;;
+		*) grep -Eq "$re" "$l" || why="$why no:'$re'" ;;
+		esac
+	done
+	set -- "$n"
 	if [ -z "$why" ]; then
 		pass "$1 (${secs}s)"
 	else
@@ -299,7 +475,7 @@ expect() {
 }
 
 # Two boots at a time (TCG uses one host core per guest CPU).
-for fl in $flavours; do
+for fl in ${ATTEST_TPM2_MATRIX_FLAVOURS-$flavours}; do
 	img=$work/$fl.img
 	simg=$work/$fl-stock.img
 	if [ ! -f "$img" ] || [ ! -f "$simg" ]; then
@@ -324,12 +500,95 @@ for fl in $flavours; do
 	wait
 	boot "hang-$fl" "$kbz" "$img" "$work/tpm-a+hang" "$args"
 	expect "good-$fl" unlocked ''
-	expect "foreign-$fl" refused 'TPM verification FAILED'
+	expect "foreign-$fl" refused 'TPM verification FAILED' 'PCRs 7 capped'
 	expect "warn-$fl" warned ''
-	expect "notpm-$fl" refused 'no TPM device'
+	expect "notpm-$fl" refused 'no TPM device' 'could NOT cap PCRs 7'
 	expect "stock-$fl" unlocked '[Uu]nverified'
-	expect "strict-$fl" refused 'attest_tpm2_primary: .*null_name'
-	expect "hang-$fl" refused 'did not finish within|TPM is unreachable'
+	expect "strict-$fl" refused 'attest_tpm2_primary: .*null_name' 'PCRs 7 capped'
+	expect "hang-$fl" refused 'did not finish within|TPM is unreachable' 'could NOT cap PCRs 7'
+done
+
+# ------------------------------------------------------------ bypass cases
+# Each as an attacker would try it; each passes only when nothing was
+# unlocked and no switch-root happened.
+# The TPM's own answer is logged: 0x99d is TPM_RC_POLICY_FAIL (PCR 7 moved).
+unseal_cmd='cd /run/test-seal|export TPM2TOOLS_TCTI=device:/dev/tpmrm0 TSS2_LOG=esys+error|tpm2_unseal -c seal.ctx -p pcr:sha256:7|echo ATTEST-TPM2-TEST UNSEAL-RC=$?'
+edit_cmd='echo ATTEST_TPM2_POLICY=off > /etc/attest-tpm2.conf|exit'
+for fl in ${ATTEST_TPM2_BYPASS_FLAVOURS-$flavours}; do
+	img=$work/$fl.img
+	limg=$work/$fl-locked.img
+	args="root=/dev/mapper/$mapname ro"
+	pargs="root=/dev/vda ro"
+	case "$fl" in
+	dracut-*)
+		args="$args rd.luks.uuid=$uuid rd.info panic=1"
+		pargs="$pargs rd.luks=0 rd.info panic=1"
+		;;
+	esac
+	# Once per recovery shell.
+	case "$fl" in
+	dracut-classic) banner='Dropping to debug shell' ;;
+	dracut-systemd) banner='Entering emergency mode' ;;
+	initramfs-tools) banner='TPM not verified; no encrypted volume unlocked' ;;
+	esac
+	# A config value that used to kill the check, on a foreign TPM; and a
+	# command-line downgrade against a locked image.
+	boot "hostile-$fl" "$kbz" "$limg" "$work/tpm-b" "$args" &
+	boot "downgrade-$fl" "$kbz" "$limg" "$work/tpm-b" "$args rd.attest_tpm2=off rd.attest_tpm2.require_null_name=0" &
+	wait
+	# The check killed while it waits on the TPM; leaving the shell after
+	# editing the config.
+	boot "killed-$fl" "$kbz" "$img" "$work/tpm-a+pause" "$args attest_test_kill" &
+	boot "shell-edit-$fl" "$kbz" "$img" "$work/tpm-b" "$args" "$edit_cmd" "2:$banner" &
+	wait
+	# A secret sealed to PCR 7 before the check, unsealed by hand from the
+	# shell after the refusal; a stalling TPM with an unencrypted root.
+	boot "unseal-$fl" "$kbz" "$img" "$work/tpm-b" "$args attest_test_seal" "$unseal_cmd" 'UNSEAL-RC=[0-9]' &
+	boot "race-$fl" "$kbz" "$img" "$work/tpm-a+hang" "$pargs" '' '' "$plain" &
+	wait
+	# The default ON_FAILURE=passphrase, on a foreign TPM: PCR 7 capped
+	# first, then the boot goes on and only a passphrase can unlock (the
+	# test's key file stands for the owner typing it).
+	if [ "$fl" = initramfs-tools ]; then
+		boot "passphrase-$fl" "$kbz" "$work/$fl-default.img" "$work/tpm-b" "$args"
+		if grep -q 'attest-tpm2: PCRs 7 capped' "$work/passphrase-$fl.log" &&
+			grep -q 'TEST-UNLOCK' "$work/passphrase-$fl.log" &&
+			[ "$(grep -n -m1 'attest-tpm2: PCRs 7 capped' "$work/passphrase-$fl.log" | cut -d: -f1)" -lt \
+				"$(grep -n -m1 'TEST-UNLOCK' "$work/passphrase-$fl.log" | cut -d: -f1)" ] &&
+			grep -q 'TPM unlocking is off for this boot; passphrases still unlock' "$work/passphrase-$fl.log" &&
+			! grep -Eq "$shell_re" "$work/passphrase-$fl.log"; then
+			pass "passphrase-$fl ($(cat "$work/passphrase-$fl.secs")s: capped, then unlocked by the key that stands for a passphrase)"
+		else
+			fail "passphrase-$fl (no cap before the unlock, or a shell; log $work/passphrase-$fl.log)"
+		fi
+	fi
+	# systemd: straight to switch-root from the command line, skipping
+	# initrd.target (which requires the check), foreign TPM, unencrypted
+	# root: the switch-root service's own dependency and gate still hold.
+	# (systemd.mask= is no way round: dracut's initrd has no
+	# systemd-debug-generator.)
+	if [ "$fl" = dracut-systemd ]; then
+		boot "jump-$fl" "$kbz" "$img" "$work/tpm-b" "$pargs rd.systemd.unit=initrd-switch-root.target" '' '' "$plain"
+		expect "jump-$fl" stopped 'attest-tpm2: FATAL'
+	fi
+	expect "hostile-$fl" halted 'ATTEST_TPM2_TIMEOUT .08. is not a number' 'ATTEST_TPM2_DEVICE_WAIT .09. is not a number' \
+		'TPM verification FAILED' 'PCRs 7 capped'
+	expect "downgrade-$fl" halted 'ignored on the kernel command line because the image is locked.*rd.attest_tpm2=off' \
+		'TPM verification FAILED' 'PCRs 7 capped' '!policy off'
+	# What stops it: the refusal of a killed binary (classic: the check
+	# runs in PID 1, which cannot be killed), the failed unit (systemd), the
+	# local-top gate (initramfs-tools, whose init-premount script died).
+	case "$fl" in
+	dracut-classic) stopper='exit status 137' ;;
+	dracut-systemd) stopper='Failed to start .*attest-tpm' ;;
+	initramfs-tools) stopper='no record of a passed TPM check in this boot' ;;
+	esac
+	expect "killed-$fl" stopped 'ATTEST-TPM2-TEST killed the check' "$stopper"
+	expect "shell-edit-$fl" stopped 'this boot was refused earlier: the settings it was refused with hold' 'PCRs 7 capped' \
+		'!policy off: the TPM is not verified' '!TPM unlocking is off for this boot'
+	expect "unseal-$fl" stopped 'before the check it unseals to: attest-test-secret' 'PCRs 7 capped' \
+		'UNSEAL-RC=[1-9]' '!UNSEAL-RC=0' '0x0*99d'
+	expect "race-$fl" stopped 'attest-tpm2: FATAL'
 done
 
 echo "$passed passed, $failed failed ($(($(date +%s) - t0))s)"

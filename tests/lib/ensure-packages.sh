@@ -28,7 +28,7 @@ group_packages() {
 	boot) group_packages check
 		echo "qemu-system-x86 cryptsetup-bin dmsetup e2fsprogs dracut-core
 		initramfs-tools-core klibc-utils busybox systemd udev kmod cpio zstd util-linux
-		linux-source-6.12 bison flex libelf-dev bc" ;;
+		linux-source-6.12 bison flex libelf-dev bc mmdebstrap iproute2" ;;
 	fresh) echo "mmdebstrap debian-archive-keyring git" ;;
 	deb) group_packages check
 		echo "debhelper fakeroot lintian" ;;

@@ -1,0 +1,675 @@
+# shellcheck shell=sh
+# attest-tpm2-lib.sh: the boot policy, shared by every initramfs generator
+# (dracut/91attest-tpm2, initramfs-tools/) and by the host-side unlock guard.
+# Installed as /usr/lib/attest-tpm2/attest-tpm2-lib.sh, on the host and in
+# the initramfs.
+#
+# POSIX sh (busybox ash, klibc sh, dash). Only defines functions and
+# ATTEST_TPM2_* / _at_* variables: it is sourced into dracut's init, where
+# nothing may call "exit", and a shell error would kill the boot.
+#
+# Build time:  attest_tpm2_build_config; attest_tpm2_build_check;
+#              attest_tpm2_build_cap_pcrs
+# Boot time:   attest_tpm2_check  the check; 0: boot may go on, 1: stop
+#              attest_tpm2_gate   before an unlock or switch-root; 0 only with
+#                                 proof that this boot's check let it through
+#              attest_tpm2_guard  the same, without acting on a refusal
+#                                 (initrd, or host after switch-root)
+#
+# The design, in one paragraph: the check leaves a flag, $ATTEST_TPM2_RUN/gate,
+# only when the boot may unlock (verified, policy warn/off, or refused with
+# the PCRs capped under ON_FAILURE=passphrase). Every unlock path asks the
+# gate, so a check that was skipped, killed or died is a refusal. A refusal
+# first extends ("caps") the PCRs that TPM-sealed disk keys are bound to, so
+# nothing sealed to them can be unsealed again until the next reboot, and is
+# sticky: later checks in the same boot ignore warn/off from any source.
+
+ATTEST_TPM2_CONF=/etc/attest-tpm2.conf
+# Where the binary lives inside the initramfs.
+ATTEST_TPM2_BIN=/usr/bin/attest_tpm2_primary
+# State of this boot. /run survives switch-root, so the host's guard sees it.
+ATTEST_TPM2_RUN=/run/attest-tpm2
+ATTEST_TPM2_CMDLINE=/proc/cmdline
+ATTEST_TPM2_DEVICES="/dev/tpmrm0 /dev/tpm0"
+# What a refusal extends into every PCR it caps: the hash, in each bank, of
+# the string "attest-tpm2: boot refused".
+ATTEST_TPM2_REFUSAL_SHA1=256fc556971b11dba189b4bde7b2d728531803c4
+ATTEST_TPM2_REFUSAL_SHA256=8743322924609175c095e7517a5d6f84b86c64485293e9b4af8691e8049f2fe0
+ATTEST_TPM2_REFUSAL_SHA384=df4bedc475497ae450789e08749982c9eb3b971aee5bbb1d048839e7b4b5bc297bbc93c10b324c2ec55dfaf64231688d
+ATTEST_TPM2_REFUSAL_SHA512=475f7e8eb7aecb82c242c9c3044ebdcca0cfd6e026fdb7377a0d3153d9bebf400ee1200e80122ee79fa39b80f1ce227882f267be83e3d85c372f236b5503a7e5
+# What an unusable ATTEST_TPM2_CAP_PCRS falls back to: every PCR that
+# locality 0 may extend, since capping too many costs nothing in a refused
+# boot and capping too few could leave a sealed key reachable.
+ATTEST_TPM2_CAP_ALL=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,23
+
+attest_tpm2_defaults() {
+	ATTEST_TPM2_POLICY=enforce
+	ATTEST_TPM2_NAME_FILE=/etc/eksign.name
+	ATTEST_TPM2_REQUIRE_NULL_NAME=no
+	ATTEST_TPM2_DEVICE_WAIT=10
+	ATTEST_TPM2_TIMEOUT=30
+	ATTEST_TPM2_SRK_PEM=/run/attest-tpm2/srk.pem
+	ATTEST_TPM2_BINARY=/usr/bin/attest_tpm2_primary
+	ATTEST_TPM2_ON_FAILURE=passphrase
+	ATTEST_TPM2_LOCK=no
+	ATTEST_TPM2_CAP_PCRS=
+	# Command-line settings that ATTEST_TPM2_LOCK made us ignore.
+	ATTEST_TPM2_IGNORED=
+}
+
+# attest_tpm2_say MESSAGE: one line on the console (stderr) and in the kernel
+# log, so that it survives into the journal of the booted system.
+attest_tpm2_say() {
+	printf 'attest-tpm2: %s\n' "$*" >&2
+	if [ -w /dev/kmsg ]; then
+		# A refusal is an error for the journal and for loglevel= too.
+		case "$*" in
+		FATAL:*) _at_prio=3 ;;
+		WARNING:*) _at_prio=4 ;;
+		*) _at_prio=5 ;;
+		esac
+		printf '<%s>attest-tpm2: %s\n' "$_at_prio" "$*" > /dev/kmsg 2> /dev/null || :
+	fi
+}
+
+# ------------------------------------------------------------------ parsing
+# Every value is checked as a string before it reaches $((...)) or [ -lt ]:
+# "08" is a fatal arithmetic error in ash, klibc sh and dash, and a fatal
+# error in a boot script is a check that never ran.
+
+# attest_tpm2_uint VALUE MAX: VALUE is a decimal integer from 0 to MAX in
+# canonical form: digits only, no sign, no leading zero, at most 6 digits
+# (so that no shell's arithmetic can overflow on it).
+attest_tpm2_uint() {
+	case "$1" in
+	'' | *[!0-9]* | 0?*) return 1 ;;
+	esac
+	[ "${#1}" -le 6 ] && [ "$1" -le "$2" ]
+}
+
+# attest_tpm2_bool VALUE: prints yes or no; returns 1 (printing nothing) when
+# VALUE is not one of the words below.
+attest_tpm2_bool() {
+	case "$1" in
+	yes | 1 | true | on) echo yes ;;
+	no | 0 | false | off) echo no ;;
+	*) return 1 ;;
+	esac
+}
+
+# attest_tpm2_pcr_list VALUE: VALUE is a comma-separated list of PCR
+# indexes 0..23, each canonical, none empty.
+attest_tpm2_pcr_list() {
+	case "$1" in
+	'' | ,* | *, | *,,*) return 1 ;;
+	esac
+	_at_rest=$1,
+	while [ -n "$_at_rest" ]; do
+		attest_tpm2_uint "${_at_rest%%,*}" 23 || return 1
+		_at_rest=${_at_rest#*,}
+	done
+	return 0
+}
+
+# attest_tpm2_path VALUE: an absolute path of plain characters (it ends up on
+# a command line and in messages).
+attest_tpm2_path() {
+	case "$1" in
+	/*) ;;
+	*) return 1 ;;
+	esac
+	case "$1" in
+	*[!A-Za-z0-9._/+-]* | */../* | */..) return 1 ;;
+	esac
+	return 0
+}
+
+# attest_tpm2_read_config FILE: take KEY=value lines for the known keys.
+# The file is parsed, never executed.
+attest_tpm2_read_config() {
+	[ -r "$1" ] || return 0
+	while IFS= read -r _at_line || [ -n "$_at_line" ]; do
+		case "$_at_line" in
+		'' | '#'*) continue ;;
+		esac
+		_at_key=${_at_line%%=*}
+		_at_val=${_at_line#*=}
+		if [ "$_at_key" = "$_at_line" ]; then
+			attest_tpm2_say "$1: ignoring line without '=': $_at_line"
+			continue
+		fi
+		case "$_at_val" in
+		\"*\")
+			_at_val=${_at_val#\"}
+			_at_val=${_at_val%\"}
+			;;
+		\'*\')
+			_at_val=${_at_val#\'}
+			_at_val=${_at_val%\'}
+			;;
+		esac
+		case "$_at_key" in
+		ATTEST_TPM2_POLICY | ATTEST_TPM2_NAME_FILE | ATTEST_TPM2_REQUIRE_NULL_NAME | \
+			ATTEST_TPM2_DEVICE_WAIT | ATTEST_TPM2_TIMEOUT | ATTEST_TPM2_SRK_PEM | \
+			ATTEST_TPM2_BINARY | ATTEST_TPM2_CA | ATTEST_TPM2_ON_FAILURE | \
+			ATTEST_TPM2_LOCK | ATTEST_TPM2_CAP_PCRS)
+			# The key is one of the literal names above: eval only assigns.
+			eval "$_at_key=\$_at_val"
+			;;
+		*) attest_tpm2_say "$1: ignoring unknown key $_at_key" ;;
+		esac
+	done < "$1"
+}
+
+# attest_tpm2_cmdline: rd.attest_tpm2=enforce|warn|off and
+# rd.attest_tpm2.require_null_name[=0|1] from the kernel command line. With
+# ATTEST_TPM2_LOCK=yes in the image's config, settings that weaken the check
+# are ignored and remembered in ATTEST_TPM2_IGNORED; settings that strengthen
+# it still apply. Call after the config is read and normalised.
+attest_tpm2_cmdline() {
+	[ -r "$ATTEST_TPM2_CMDLINE" ] || return 0
+	_at_cmdline=
+	read -r _at_cmdline < "$ATTEST_TPM2_CMDLINE" || :
+	case $- in
+	*f*) _at_noglob=1 ;;
+	*) _at_noglob= ;;
+	esac
+	set -f
+	for _at_arg in $_at_cmdline; do
+		case "$_at_arg" in
+		rd.attest_tpm2=*)
+			_at_val=${_at_arg#*=}
+			case "$_at_val" in
+			enforce) ATTEST_TPM2_POLICY=enforce ;;
+			warn | off)
+				if [ "$ATTEST_TPM2_LOCK" = yes ] && [ "$ATTEST_TPM2_POLICY" != "$_at_val" ] &&
+					{ [ "$ATTEST_TPM2_POLICY" = enforce ] || [ "$_at_val" = off ]; }; then
+					ATTEST_TPM2_IGNORED="$ATTEST_TPM2_IGNORED $_at_arg"
+				else
+					ATTEST_TPM2_POLICY=$_at_val
+				fi
+				;;
+			*)
+				attest_tpm2_say "kernel command line: unknown policy '$_at_val', using enforce"
+				ATTEST_TPM2_POLICY=enforce
+				;;
+			esac
+			;;
+		rd.attest_tpm2.require_null_name) ATTEST_TPM2_REQUIRE_NULL_NAME=yes ;;
+		rd.attest_tpm2.require_null_name=*)
+			if _at_val=$(attest_tpm2_bool "${_at_arg#*=}"); then
+				if [ "$_at_val" = no ] && [ "$ATTEST_TPM2_LOCK" = yes ] &&
+					[ "$ATTEST_TPM2_REQUIRE_NULL_NAME" = yes ]; then
+					ATTEST_TPM2_IGNORED="$ATTEST_TPM2_IGNORED $_at_arg"
+				else
+					ATTEST_TPM2_REQUIRE_NULL_NAME=$_at_val
+				fi
+			else
+				attest_tpm2_say "kernel command line: '$_at_arg' is not yes or no, requiring null_name"
+				ATTEST_TPM2_REQUIRE_NULL_NAME=yes
+			fi
+			;;
+		esac
+	done
+	[ -n "$_at_noglob" ] || set +f
+	ATTEST_TPM2_IGNORED=${ATTEST_TPM2_IGNORED# }
+}
+
+# attest_tpm2_normalise: validate every value; anything unclear is replaced by
+# the value that checks the most, with a message.
+attest_tpm2_normalise() {
+	case "$ATTEST_TPM2_POLICY" in
+	enforce | warn | off) ;;
+	*)
+		attest_tpm2_say "unknown policy '$ATTEST_TPM2_POLICY', using enforce"
+		ATTEST_TPM2_POLICY=enforce
+		;;
+	esac
+	if ! ATTEST_TPM2_REQUIRE_NULL_NAME=$(attest_tpm2_bool "$ATTEST_TPM2_REQUIRE_NULL_NAME"); then
+		attest_tpm2_say "ATTEST_TPM2_REQUIRE_NULL_NAME is not yes or no, using yes"
+		ATTEST_TPM2_REQUIRE_NULL_NAME=yes
+	fi
+	if ! ATTEST_TPM2_LOCK=$(attest_tpm2_bool "$ATTEST_TPM2_LOCK"); then
+		attest_tpm2_say "ATTEST_TPM2_LOCK is not yes or no, using yes"
+		ATTEST_TPM2_LOCK=yes
+	fi
+	if ! attest_tpm2_uint "$ATTEST_TPM2_DEVICE_WAIT" 600; then
+		attest_tpm2_say "ATTEST_TPM2_DEVICE_WAIT '$ATTEST_TPM2_DEVICE_WAIT' is not a number of seconds (0-600), using 10"
+		ATTEST_TPM2_DEVICE_WAIT=10
+	fi
+	if ! attest_tpm2_uint "$ATTEST_TPM2_TIMEOUT" 600 || [ "$ATTEST_TPM2_TIMEOUT" = 0 ]; then
+		attest_tpm2_say "ATTEST_TPM2_TIMEOUT '$ATTEST_TPM2_TIMEOUT' is not a number of seconds (1-600), using 30"
+		ATTEST_TPM2_TIMEOUT=30
+	fi
+	case "$ATTEST_TPM2_ON_FAILURE" in
+	passphrase | halt | shell) ;;
+	*)
+		attest_tpm2_say "unknown ATTEST_TPM2_ON_FAILURE '$ATTEST_TPM2_ON_FAILURE', using passphrase"
+		ATTEST_TPM2_ON_FAILURE=passphrase
+		;;
+	esac
+	# Empty: the build computed no set and the config names none.
+	if [ -z "$ATTEST_TPM2_CAP_PCRS" ]; then
+		ATTEST_TPM2_CAP_PCRS=7
+	elif ! attest_tpm2_pcr_list "$ATTEST_TPM2_CAP_PCRS"; then
+		attest_tpm2_say "ATTEST_TPM2_CAP_PCRS '$ATTEST_TPM2_CAP_PCRS' is not a list of PCRs (0-23), capping $ATTEST_TPM2_CAP_ALL"
+		ATTEST_TPM2_CAP_PCRS=$ATTEST_TPM2_CAP_ALL
+	fi
+	if ! attest_tpm2_path "$ATTEST_TPM2_NAME_FILE"; then
+		attest_tpm2_say "ATTEST_TPM2_NAME_FILE '$ATTEST_TPM2_NAME_FILE' is not a plain absolute path, using /etc/eksign.name"
+		ATTEST_TPM2_NAME_FILE=/etc/eksign.name
+	fi
+	if ! attest_tpm2_path "$ATTEST_TPM2_SRK_PEM"; then
+		attest_tpm2_say "ATTEST_TPM2_SRK_PEM '$ATTEST_TPM2_SRK_PEM' is not a plain absolute path, using /run/attest-tpm2/srk.pem"
+		ATTEST_TPM2_SRK_PEM=/run/attest-tpm2/srk.pem
+	fi
+	if ! attest_tpm2_path "$ATTEST_TPM2_BINARY"; then
+		attest_tpm2_say "ATTEST_TPM2_BINARY '$ATTEST_TPM2_BINARY' is not a plain absolute path, using /usr/bin/attest_tpm2_primary"
+		ATTEST_TPM2_BINARY=/usr/bin/attest_tpm2_primary
+	fi
+}
+
+# attest_tpm2_load: the settings for this boot: defaults, the config, the
+# kernel command line (honouring ATTEST_TPM2_LOCK), all validated. After a
+# refusal in this boot, the settings it was refused with, and enforce: the
+# config and the command line are not read again, so that editing the
+# config from a recovery shell and retrying changes nothing.
+attest_tpm2_load() {
+	attest_tpm2_defaults
+	if [ -e "$ATTEST_TPM2_RUN/refused" ]; then
+		attest_tpm2_read_config "$ATTEST_TPM2_RUN/refused"
+		attest_tpm2_normalise
+		ATTEST_TPM2_POLICY=enforce
+		attest_tpm2_say "this boot was refused earlier: the settings it was refused with hold until the next boot ($ATTEST_TPM2_CONF and the kernel command line are not read again)"
+		return 0
+	fi
+	attest_tpm2_read_config "$ATTEST_TPM2_CONF"
+	attest_tpm2_normalise
+	attest_tpm2_cmdline
+}
+
+# ---------------------------------------------------------------- build time
+
+# attest_tpm2_build_config [SYSROOT]: the host's settings, read from the
+# image's future root (dracut's $dracutsysrootdir) when given.
+attest_tpm2_build_config() {
+	attest_tpm2_defaults
+	attest_tpm2_read_config "${1:-}$ATTEST_TPM2_CONF"
+	# Empty means "compute it": remember that before normalising to 7.
+	_at_cap_configured=$ATTEST_TPM2_CAP_PCRS
+	attest_tpm2_normalise
+}
+
+# attest_tpm2_build_check [SYSROOT]: may an image with the check be built?
+# 0: yes. 2: this machine is not enrolled (no name file): the image is built
+# without the check, after one warning line that says how to enroll, so that
+# no kernel upgrade fails before enrollment. 1: enrolled, but the name file
+# cannot be read or holds no name, or the binary is missing: the build must
+# fail, since a silently missing check is worse than a failed build.
+attest_tpm2_build_check() {
+	_at_nf=${1:-}$ATTEST_TPM2_NAME_FILE
+	if [ ! -e "$_at_nf" ] && [ ! -L "$_at_nf" ]; then
+		printf '%s\n' "attest-tpm2: WARNING: this machine's TPM is not enrolled ($ATTEST_TPM2_NAME_FILE is missing), so this initramfs has no TPM check; enroll with: attest-tpm2-enroll, then rebuild the initramfs" >&2
+		return 2
+	fi
+	_at_name=
+	if [ ! -f "$_at_nf" ] || [ ! -r "$_at_nf" ] || ! read -r _at_name < "$_at_nf"; then
+		printf '%s\n' "attest-tpm2: $ATTEST_TPM2_NAME_FILE cannot be read;" \
+			"attest-tpm2: enroll again with: attest-tpm2-enroll" >&2
+		return 1
+	fi
+	case "$_at_name" in
+	*[!0-9a-f]*) _at_len=0 ;;
+	*) _at_len=${#_at_name} ;;
+	esac
+	if [ "$_at_len" -ne 68 ]; then
+		printf '%s\n' "attest-tpm2: $ATTEST_TPM2_NAME_FILE does not hold a signing-EK name (68 hex digits);" \
+			"attest-tpm2: enroll again with: attest-tpm2-enroll" >&2
+		return 1
+	fi
+	if [ ! -x "${1:-}$ATTEST_TPM2_BINARY" ]; then
+		printf '%s\n' "attest-tpm2: $ATTEST_TPM2_BINARY is missing or not executable;" \
+			"attest-tpm2: install attest_tpm2_primary or set ATTEST_TPM2_BINARY in $ATTEST_TPM2_CONF" >&2
+		return 1
+	fi
+	return 0
+}
+
+# attest_tpm2_token_pcrs DEVICE: the PCRs that the LUKS2 tokens of DEVICE bind
+# to, one per line: "tpm2-pcrs" of systemd-tpm2 tokens, and "pcr_ids" of
+# clevis tpm2 pins (inside the JWE's protected header, base64url). Nothing
+# when the device has no such token or cannot be read.
+attest_tpm2_token_pcrs() {
+	_at_json=$(cryptsetup luksDump --dump-json-metadata "$1" 2> /dev/null) || return 0
+	# systemd-tpm2: "tpm2-pcrs":[7,8]
+	printf '%s\n' "$_at_json" | tr -d ' \n\t' | grep -o '"tpm2-pcrs":\[[0-9,]*\]' |
+		sed 's/.*\[//; s/\]//' | tr ',' '\n'
+	# clevis: "jwe":{"protected":"BASE64URL",...}; the header holds
+	# {"clevis":{"pin":"tpm2","tpm2":{..."pcr_ids":"7,8"...}}}
+	for _at_b64 in $(printf '%s\n' "$_at_json" | tr -d ' \n\t' |
+		grep -o '"protected":"[A-Za-z0-9_-]*"' | sed 's/.*:"//; s/"$//'); do
+		while [ $((${#_at_b64} % 4)) -ne 0 ]; do _at_b64="$_at_b64="; done
+		printf '%s\n' "$_at_b64" | tr '_-' '/+' | base64 -d 2> /dev/null | tr -d ' \n\t' |
+			grep -o '"pcr_ids":"\{0,1\}[0-9,]*' | sed 's/.*://; s/"//g' | tr ',' '\n'
+	done
+}
+
+# attest_tpm2_build_cap_pcrs [CRYPTTAB]: after attest_tpm2_build_config,
+# print the PCRs a refusal must cap,
+# comma-separated: ATTEST_TPM2_CAP_PCRS when the config sets it, else every
+# PCR that the LUKS2 TPM tokens of the crypttab volumes bind to, else 7 (what
+# systemd-cryptenroll, clevis and tpm2-initramfs-tool bind to by default).
+attest_tpm2_build_cap_pcrs() {
+	if [ -n "${_at_cap_configured:-}" ]; then
+		echo "$ATTEST_TPM2_CAP_PCRS"
+		return 0
+	fi
+	_at_found=
+	if [ -r "${1:-/etc/crypttab}" ] && command -v cryptsetup > /dev/null 2>&1; then
+		# shellcheck disable=SC2034 # name, key and options are not needed
+		while read -r _at_name _at_src _at_rest; do
+			case "$_at_name" in '' | '#'*) continue ;; esac
+			case "$_at_src" in
+			UUID=* | LABEL=* | PARTUUID=* | PARTLABEL=*)
+				_at_src=$(blkid -l -o device -t "$_at_src" 2> /dev/null) || continue
+				;;
+			esac
+			[ -n "$_at_src" ] || continue
+			_at_found="$_at_found $(attest_tpm2_token_pcrs "$_at_src" | tr '\n' ' ')"
+		done < "${1:-/etc/crypttab}"
+	fi
+	# Sorted, unique, and only what attest_tpm2_pcr_list accepts.
+	_at_found=$(for _at_p in $_at_found; do
+		attest_tpm2_uint "$_at_p" 23 && echo "$_at_p"
+	done | sort -n -u | tr '\n' ',')
+	_at_found=${_at_found%,}
+	echo "${_at_found:-7}"
+}
+
+# ----------------------------------------------------------------- boot time
+
+attest_tpm2_find_device() {
+	for _at_dev in $ATTEST_TPM2_DEVICES; do
+		[ -c "$_at_dev" ] && return 0
+	done
+	return 1
+}
+
+# attest_tpm2_tick: wait a tenth of a second (a whole one where sleep only
+# takes integers) and count it off _at_ticks, in tenths.
+attest_tpm2_tick() {
+	if sleep 0.1 2> /dev/null; then
+		_at_ticks=$((_at_ticks - 1))
+	else
+		sleep 1
+		_at_ticks=$((_at_ticks - 10))
+	fi
+}
+
+# attest_tpm2_wait_device: load the usual TPM drivers if no device node is
+# there yet, then wait up to ATTEST_TPM2_DEVICE_WAIT seconds for one.
+attest_tpm2_wait_device() {
+	attest_tpm2_find_device && return 0
+	if command -v modprobe > /dev/null 2>&1; then
+		modprobe -q tpm_crb 2> /dev/null || :
+		modprobe -q tpm_tis 2> /dev/null || :
+	fi
+	_at_ticks=$((ATTEST_TPM2_DEVICE_WAIT * 10))
+	while :; do
+		attest_tpm2_find_device && return 0
+		[ "$_at_ticks" -gt 0 ] || return 1
+		attest_tpm2_tick
+	done
+}
+
+# attest_tpm2_bounded SECONDS CMD ARGS...: run CMD, but stop waiting for it
+# after SECONDS. Returns its exit status, or 124 when it was abandoned (a
+# process stuck in a hung TPM driver cannot be killed before the driver
+# gives up, so it is not waited for).
+attest_tpm2_bounded() {
+	_at_ticks=$(($1 * 10))
+	shift
+	"$@" &
+	_at_pid=$!
+	while kill -0 "$_at_pid" 2> /dev/null; do
+		if [ "$_at_ticks" -le 0 ]; then
+			kill -KILL "$_at_pid" 2> /dev/null
+			return 124
+		fi
+		attest_tpm2_tick
+	done
+	wait "$_at_pid"
+}
+
+# attest_tpm2_run ARGS...: run the binary. It bounds itself with --timeout;
+# the 10 more seconds here keep the boot from waiting on one that does not.
+attest_tpm2_run() {
+	attest_tpm2_bounded $((ATTEST_TPM2_TIMEOUT + 10)) "$ATTEST_TPM2_BIN" "$@"
+}
+
+# attest_tpm2_pcrextend_args BANKS: tpm2_pcrextend's arguments that extend
+# every PCR in ATTEST_TPM2_CAP_PCRS, in each of BANKS (space-separated), with
+# the refusal digest.
+attest_tpm2_pcrextend_args() {
+	_at_digests=
+	for _at_bank in $1; do
+		case "$_at_bank" in
+		sha1) _at_d=$ATTEST_TPM2_REFUSAL_SHA1 ;;
+		sha256) _at_d=$ATTEST_TPM2_REFUSAL_SHA256 ;;
+		sha384) _at_d=$ATTEST_TPM2_REFUSAL_SHA384 ;;
+		sha512) _at_d=$ATTEST_TPM2_REFUSAL_SHA512 ;;
+		esac
+		_at_digests="$_at_digests,$_at_bank=$_at_d"
+	done
+	_at_digests=${_at_digests#,}
+	_at_rest=$ATTEST_TPM2_CAP_PCRS,
+	_at_args=
+	while [ -n "$_at_rest" ]; do
+		_at_args="$_at_args ${_at_rest%%,*}:$_at_digests"
+		_at_rest=${_at_rest#*,}
+	done
+	echo "$_at_args"
+}
+
+# attest_tpm2_cap: extend every PCR in ATTEST_TPM2_CAP_PCRS, in every
+# allocated bank, with the refusal digest. Returns 0 only when that was done.
+# The binary does it itself (--cap-pcrs); an image without that feature but
+# with tpm2-tools (clevis and tpm2-initramfs-tool images have them) uses
+# tpm2_pcrextend. A digest for a bank the TPM has not allocated is ignored
+# by the TPM; one for an algorithm it does not implement fails the command,
+# hence the fallbacks from four banks down to SHA-256 alone.
+attest_tpm2_cap() {
+	attest_tpm2_find_device || return 1
+	# A few PCR_Extend commands take milliseconds; a TPM that has not
+	# answered in 10 s will not, and the boot is being refused anyway.
+	_at_t=10
+	[ "$ATTEST_TPM2_TIMEOUT" -ge 10 ] || _at_t=$ATTEST_TPM2_TIMEOUT
+	attest_tpm2_bounded "$_at_t" "$ATTEST_TPM2_BIN" --cap-pcrs "$ATTEST_TPM2_CAP_PCRS" \
+		--timeout "$_at_t" 2> /dev/null
+	case $? in
+	0) return 0 ;;
+	# No TPM or no answer: tpm2_pcrextend would not get one either.
+	3 | 124) return 1 ;;
+	esac
+	command -v tpm2_pcrextend > /dev/null 2>&1 || return 1
+	for _at_dev in $ATTEST_TPM2_DEVICES; do
+		[ -c "$_at_dev" ] && break
+	done
+	export TPM2TOOLS_TCTI="device:$_at_dev" TSS2_LOG=all+none
+	for _at_banks in "sha1 sha256 sha384 sha512" "sha1 sha256" "sha256"; do
+		# shellcheck disable=SC2046 # one argument per PCR
+		attest_tpm2_bounded "$_at_t" tpm2_pcrextend \
+			$(attest_tpm2_pcrextend_args "$_at_banks") > /dev/null 2>&1
+		case $? in
+		0) return 0 ;;
+		# Abandoned: the TPM does not answer, trying smaller sets is useless.
+		124) return 1 ;;
+		esac
+	done
+	return 1
+}
+
+# attest_tpm2_gate_write WORD: record that this boot may unlock, and why
+# (verified, warn, off or capped). Written to a temporary file and renamed,
+# so that a killed writer leaves no partial flag.
+attest_tpm2_gate_write() {
+	mkdir -p "$ATTEST_TPM2_RUN" 2> /dev/null || :
+	{ printf '%s\n' "$1" > "$ATTEST_TPM2_RUN/gate.new" &&
+		mv -f "$ATTEST_TPM2_RUN/gate.new" "$ATTEST_TPM2_RUN/gate"; } 2> /dev/null
+}
+
+# attest_tpm2_gate_clear: no flag until a new verdict. Emptied rather than
+# removed: a klibc-only initramfs has no rm.
+attest_tpm2_gate_clear() {
+	mkdir -p "$ATTEST_TPM2_RUN" 2> /dev/null || :
+	if [ -e "$ATTEST_TPM2_RUN/gate" ]; then
+		: > "$ATTEST_TPM2_RUN/gate"
+	fi
+}
+
+# attest_tpm2_guard initrd|host: 0 when this boot's check left the flag that lets
+# unlocking go on. With "host" (after switch-root, from the host's
+# systemd-cryptsetup@ drop-in), the host's own config may also say warn or
+# off: an initramfs without the check then does not lock the host out.
+attest_tpm2_guard() {
+	_at_gate=
+	[ -r "$ATTEST_TPM2_RUN/gate" ] && read -r _at_gate < "$ATTEST_TPM2_RUN/gate"
+	case "$_at_gate" in
+	verified | warn | off | capped) return 0 ;;
+	esac
+	if [ "$1" = host ] && [ ! -e "$ATTEST_TPM2_RUN/refused" ]; then
+		attest_tpm2_defaults
+		attest_tpm2_read_config "$ATTEST_TPM2_CONF"
+		attest_tpm2_normalise
+		case "$ATTEST_TPM2_POLICY" in
+		warn | off) return 0 ;;
+		esac
+	fi
+	# In the initramfs, attest_tpm2_gate says why as it refuses.
+	if [ "$1" = host ]; then
+		attest_tpm2_say "FATAL: no record of a passed TPM check in this boot ($ATTEST_TPM2_RUN/gate): refusing to unlock"
+	fi
+	return 1
+}
+
+# attest_tpm2_halt: power off now, and never return.
+attest_tpm2_halt() {
+	attest_tpm2_say "powering off"
+	sync 2> /dev/null
+	# sysrq needs no init system and works in every initramfs; the others
+	# are there for kernels without CONFIG_MAGIC_SYSRQ.
+	echo o > /proc/sysrq-trigger 2> /dev/null
+	poweroff -f 2> /dev/null
+	halt -f 2> /dev/null
+	while :; do
+		sleep 60
+	done
+}
+
+# attest_tpm2_refuse WHY: the boot is refused. Cap the PCRs first, before
+# anything that could run or unseal, then act on ATTEST_TPM2_ON_FAILURE:
+# returns 0 (passphrase, PCRs capped: the boot goes on with TPM unlocking
+# dead) or 1 (shell: stop here, the caller opens the recovery shell); halt,
+# and passphrase with the cap failed, power off and never return.
+attest_tpm2_refuse() {
+	attest_tpm2_gate_clear
+	# The settings this boot was refused with (see attest_tpm2_load).
+	{
+		printf '# %s\n' "$1"
+		for _at_key in NAME_FILE REQUIRE_NULL_NAME DEVICE_WAIT TIMEOUT SRK_PEM ON_FAILURE LOCK CAP_PCRS; do
+			eval "_at_val=\$ATTEST_TPM2_$_at_key"
+			printf 'ATTEST_TPM2_%s=%s\n' "$_at_key" "$_at_val"
+		done
+	} > "$ATTEST_TPM2_RUN/refused" 2> /dev/null
+	if attest_tpm2_cap; then
+		_at_capped=yes
+	else
+		_at_capped=no
+	fi
+	attest_tpm2_say "FATAL: $1"
+	if [ -n "$ATTEST_TPM2_IGNORED" ]; then
+		attest_tpm2_say "ignored on the kernel command line because the image is locked (ATTEST_TPM2_LOCK=yes): $ATTEST_TPM2_IGNORED"
+	fi
+	if [ "$_at_capped" = yes ]; then
+		attest_tpm2_say "PCRs $ATTEST_TPM2_CAP_PCRS capped with a refusal event: nothing sealed to them can be unsealed until reboot"
+	else
+		attest_tpm2_say "could NOT cap PCRs $ATTEST_TPM2_CAP_PCRS (no TPM, or it did not answer)"
+	fi
+	attest_tpm2_say "to check again by hand: ${ATTEST_TPM2_RERUN:-$ATTEST_TPM2_BIN --boot --name $ATTEST_TPM2_NAME_FILE --file $ATTEST_TPM2_SRK_PEM --timeout $ATTEST_TPM2_TIMEOUT}"
+	case "$ATTEST_TPM2_ON_FAILURE" in
+	passphrase)
+		if [ "$_at_capped" = yes ]; then
+			attest_tpm2_say "TPM unlocking is off for this boot; passphrases still unlock"
+			attest_tpm2_gate_write capped
+			return 0
+		fi
+		attest_tpm2_say "TPM-sealed keys may still be reachable: no volume will be unlocked"
+		attest_tpm2_halt
+		;;
+	halt)
+		attest_tpm2_halt
+		;;
+	esac
+	attest_tpm2_say "policy enforce: no encrypted volume will be unlocked"
+	return 1
+}
+
+# attest_tpm2_check: verify the TPM according to the configuration and the
+# kernel command line. Returns 0 when the boot may continue (verified, the
+# policy says so, or refused under ON_FAILURE=passphrase with the PCRs
+# capped) and 1 when it must stop before any encrypted volume is unlocked.
+# Sets ATTEST_TPM2_RERUN to the command for a manual run.
+attest_tpm2_check() {
+	attest_tpm2_load
+	# A new verdict replaces the old one; until then, no flag.
+	attest_tpm2_gate_clear
+
+	if [ "$ATTEST_TPM2_POLICY" = off ]; then
+		attest_tpm2_say "policy off: the TPM is not verified"
+		attest_tpm2_gate_write off
+		return 0
+	fi
+
+	set -- --boot --name "$ATTEST_TPM2_NAME_FILE" --file "$ATTEST_TPM2_SRK_PEM" \
+		--timeout "$ATTEST_TPM2_TIMEOUT"
+	[ "$ATTEST_TPM2_REQUIRE_NULL_NAME" = yes ] && set -- "$@" --require-null-name
+	ATTEST_TPM2_RERUN="$ATTEST_TPM2_BIN $*"
+	mkdir -p "${ATTEST_TPM2_SRK_PEM%/*}" 2> /dev/null || :
+
+	if attest_tpm2_wait_device; then
+		attest_tpm2_run "$@"
+		_at_rc=$?
+	else
+		_at_rc=none
+	fi
+
+	case "$_at_rc" in
+	0)
+		attest_tpm2_gate_write verified
+		return 0
+		;;
+	none) _at_why="no TPM device ($ATTEST_TPM2_DEVICES) appeared within ${ATTEST_TPM2_DEVICE_WAIT}s" ;;
+	1) _at_why="TPM verification FAILED: this is not the enrolled TPM, or its answers were altered (interposer?)" ;;
+	2) _at_why="cannot read the enrolled name $ATTEST_TPM2_NAME_FILE (missing or malformed)" ;;
+	3) _at_why="the TPM is unreachable, failing, or did not answer within ${ATTEST_TPM2_TIMEOUT}s" ;;
+	124) _at_why="the TPM stopped answering: $ATTEST_TPM2_BIN did not finish within $((ATTEST_TPM2_TIMEOUT + 10))s" ;;
+	*) _at_why="$ATTEST_TPM2_BIN could not run (exit status $_at_rc)" ;;
+	esac
+
+	if [ "$ATTEST_TPM2_POLICY" = warn ]; then
+		attest_tpm2_say "WARNING: $_at_why"
+		attest_tpm2_say "policy warn: continuing the boot with an unverified TPM"
+		attest_tpm2_gate_write warn
+		return 0
+	fi
+	attest_tpm2_refuse "$_at_why"
+}
+
+# attest_tpm2_gate: what every initramfs unlock path and switch-root runs
+# first. 0 when the flag is there; else the check did not run, died or was
+# killed, and that is a refusal (PCRs capped, then ON_FAILURE).
+attest_tpm2_gate() {
+	attest_tpm2_guard initrd && return 0
+	attest_tpm2_load
+	attest_tpm2_refuse "no record of a passed TPM check in this boot ($ATTEST_TPM2_RUN/gate): it was skipped, killed or crashed"
+}

@@ -1,0 +1,479 @@
+#!/bin/sh
+# Boot proofs that match real life: TPM-sealed disk keys unlocked by
+# Debian 12's own unlock flows, with a bus interposer between QEMU and swtpm
+# (tests/lib/qemu_tpm_interposer.py).
+#
+# Usage: sh tests/boot/unlock.sh [BINARY]     (root; Debian 12)
+#        BINARY defaults to build/static/attest_tpm2_primary.
+#
+# Flows (every package from Debian 12, in mmdebstrap roots cached under
+# ${ATTEST_TPM2_CACHE:-~/.cache/attest-tpm2}, never on the host):
+#   dracut-systemd   systemd-cryptenroll --tpm2-pcrs=7 token, unsealed by
+#                    systemd-cryptsetup (rd.luks.options=tpm2-device=auto)
+#   dracut-classic   the same token, unsealed by cryptsetup's
+#                    libcryptsetup-token-systemd-tpm2 plugin in 90crypt's
+#                    luksOpen (clevis-dracut 19 depends on the systemd module,
+#                    so it cannot make a classic image)
+#   initramfs-tools  cryptsetup-initramfs' cryptroot (crypttab "initramfs"
+#                    option) with clevis-initramfs and a clevis tpm2 pin on
+#                    PCR 7; and a passphrase-only volume typed on the serial
+#                    console
+# Enrollment happens on the host through the swtpm TCTI, after PCR 7 of the
+# test's swtpm was extended with what SeaBIOS extends it with at boot (read
+# from a probe boot's bus log).
+#
+# Cases per flavour, each through the interposer:
+#   good        pass-through: unlocked by the TPM; the bus log shows the
+#               kernel's NULL-key CreatePrimary, our check, then the Unseal
+#   null-kernel the NULL key substituted in the kernel's own CreatePrimary
+#   null-check  the NULL key substituted in our check's CreatePrimary
+#   srk-check   the owner SRK substituted in our check's CreatePrimary
+#   ek          the signing EK substituted
+#   stall       the TPM stops answering at our check's first Certify
+# and, with a passphrase typed on the serial console:
+#   initramfs-tools passphrase     a passphrase-only volume (no TPM binding)
+#   FLAVOUR refused-typed          our SRK substituted: refused, TPM unlock
+#                                  off, the owner's passphrase still opens
+# Refused cases pass only when nothing was unlocked, no switch-root
+# happened and the bus log shows no TPM2_Unseal at all (the default
+# ATTEST_TPM2_ON_FAILURE=passphrase). Good cases pass only when the marker
+# on the encrypted root was read, a TPM2_Unseal succeeded, nothing was typed,
+# and the image holds no key file or passphrase.
+#
+# ATTEST_TPM2_BOOT_TIMEOUT (150) bounds each boot; ATTEST_TPM2_KEEP=1 keeps
+# the work folder; ATTEST_TPM2_UNLOCK_ONLY="FLAVOUR:CASE ..." runs only those
+# boots. Prints PASS/FAIL lines, the seconds of each boot and
+# "N passed, M failed". Two boots at a time.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+ulib=$here/unlock
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$here/lib.sh"
+# shellcheck source=SCRIPTDIR/unlock/lib.sh
+. "$ulib/lib.sh"
+# shellcheck source=SCRIPTDIR/unlock/packages.sh
+. "$ulib/packages.sh"
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (mmdebstrap, chroot, mount namespaces)"
+bin=$(readlink -f "${1:-$repo/build/static/attest_tpm2_primary}")
+if [ ! -x "$bin" ] && [ $# -eq 0 ]; then
+	make -C "$repo" static >&2 || die "make static failed"
+fi
+[ -x "$bin" ] || die "$bin: not an executable"
+
+work=$(mktemp -d /tmp/attest-tpm2-unlock.XXXXXX)
+passed=0
+failed=0
+cleanup() {
+	for p in "$work"/*.pid "$work"/b-*/swtpm.pid; do
+		[ -s "$p" ] && kill "$(cat "$p")" 2> /dev/null
+	done
+	if [ "${ATTEST_TPM2_KEEP:-0}" = 1 ] || [ "$failed" -gt 0 ]; then
+		log "logs kept in $work"
+	else
+		rm -rf --one-file-system "$work"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM
+boot_timeout=${ATTEST_TPM2_BOOT_TIMEOUT:-150}
+settle=10
+t0=$(date +%s)
+
+pass() {
+	passed=$((passed + 1))
+	echo "PASS $*"
+}
+fail() {
+	failed=$((failed + 1))
+	echo "FAIL $*"
+}
+
+# Host packages: QEMU, swtpm, the disk tools and mmdebstrap.
+missing=
+for p in qemu-system-x86 swtpm swtpm-tools cryptsetup-bin e2fsprogs klibc-utils binutils \
+	mmdebstrap python3 kmod util-linux cpio iproute2; do
+	dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	log "installing:$missing"
+	# shellcheck disable=SC2086 # word splitting intended
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2 ||
+		die "apt-get install failed"
+fi
+
+# ------------------------------------------------------ kernel and roots
+kbz=$(sh "$here/build-kernel.sh") || die "kernel build failed"
+kdir=${kbz%/bzImage}
+krel=$(cat "$kdir/release")
+# shellcheck disable=SC2086,SC2154 # word splitting intended; packages.sh
+sh "$ulib/root.sh" $dracut_pkgs > "$work/root-dr" &
+p1=$!
+# shellcheck disable=SC2086,SC2154
+sh "$ulib/root.sh" $itools_pkgs > "$work/root-it" &
+p2=$!
+wait "$p1" || die "cannot build the dracut root"
+wait "$p2" || die "cannot build the initramfs-tools root"
+root_dr=$(cat "$work/root-dr")
+# shellcheck disable=SC2034 # read by in_root through eval
+root_dc=$root_dr
+root_it=$(cat "$work/root-it")
+# The roots mounted read-only below, as lower layers.
+log "kernel $krel and roots ready after $(($(date +%s) - t0))s"
+
+# ------------------------------------------- PCR 7 as SeaBIOS leaves it
+# A probe boot through the interposer (pass, with frames): the kernel alone,
+# no initrd (it panics and QEMU exits), is enough for SeaBIOS's measurements.
+mkdir -p "$work/tpm-probe"
+printf '%s\n' . | cpio -o -H newc > "$work/empty.cpio" 2> /dev/null
+truncate -s 1M "$work/empty.img"
+settle=0
+uboot probe "$kbz" "$work/empty.cpio" "$work/tpm-probe" "$work/empty.img" "panic=-1" "" pass --hexdump
+pcr7_digests "$work/probe.bus" > "$work/pcr7.digests"
+[ -s "$work/pcr7.digests" ] || die "the probe boot shows no PCR_Extend into PCR 7 (see $work/probe.bus)"
+log "SeaBIOS extends PCR 7 with: $(tr '\n' ' ' < "$work/pcr7.digests")"
+
+# ------------------------------------------------------------ the disks
+pass_sd="attest-sd-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+pass_cl="attest-cl-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+pass_pw="attest-pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+mark_sd="marker-sd-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+mark_cl="marker-cl-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+mark_pw="marker-pw-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+# newdisk IMAGE MARKER PASSPHRASE: a LUKS2 root (tests/boot/lib.sh) with a
+# passphrase key slot (the key file used to make it stays on the host).
+newdisk() {
+	make_disk "$1" "$1.key" "$2" > "$1.uuid" || return 1
+	printf '%s' "$3" > "$1.pass"
+	cryptsetup luksAddKey -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file "$1.key" \
+		"$1" "$1.pass" || return 1
+	cat "$1.uuid"
+}
+uuid_sd=$(newdisk "$work/disk-sd.img" "$mark_sd" "$pass_sd") || die "cannot make the systemd-tpm2 disk"
+uuid_cl=$(newdisk "$work/disk-cl.img" "$mark_cl" "$pass_cl") || die "cannot make the clevis disk"
+newdisk "$work/disk-pw.img" "$mark_pw" "$pass_pw" > /dev/null || die "cannot make the passphrase disk"
+# The passphrase-only volume stands where the clevis one does: same UUID,
+# same image, no TPM binding.
+cryptsetup luksUUID -q --uuid "$uuid_cl" "$work/disk-pw.img" || die "cannot set the UUID"
+
+# ------------------------------------------------------------ enrollment
+# On the host, as an administrator would with the machine's TPM: the signing
+# EK's name, PCR 7 brought to its boot-time value, then the two bindings.
+port=$(free_port 7)
+tcti="swtpm:host=127.0.0.1,port=$port"
+swtpm_tcp_start "$work/tpm" "$port" || die "cannot start swtpm"
+enroll_ok=yes
+TSS2_LOG=all+none "$bin" -T "$tcti" --eksign > "$work/eksign.name" || enroll_ok="no (--eksign)"
+while read -r d; do
+	in_root it tpm2_pcrextend -T "$tcti" "7:sha256=$d" || enroll_ok="no (pcrextend)"
+done < "$work/pcr7.digests"
+in_root it tpm2_pcrread -T "$tcti" sha256:7 > "$work/pcr7.enrolled" 2>&1
+in_root dr env PASSWORD="$pass_sd" systemd-cryptenroll --tpm2-device="$tcti" --tpm2-pcrs=7 \
+	"$work/disk-sd.img" > "$work/cryptenroll.log" 2>&1 || enroll_ok="no (systemd-cryptenroll: $(tail -n 3 "$work/cryptenroll.log" | tr '\n' ' '))"
+in_root it env TPM2TOOLS_TCTI="$tcti" clevis luks bind -y -k "$work/disk-cl.img.pass" \
+	-d "$work/disk-cl.img" tpm2 '{"pcr_bank":"sha256","pcr_ids":"7"}' > "$work/clevis-bind.log" 2>&1 ||
+	enroll_ok="no (clevis luks bind: $(tail -n 3 "$work/clevis-bind.log" | tr '\n' ' '))"
+swtpm_tcp_stop "$port"
+if [ "$enroll_ok" = yes ] && cryptsetup luksDump "$work/disk-sd.img" | grep -q 'systemd-tpm2' &&
+	cryptsetup luksDump "$work/disk-cl.img" | grep -q 'clevis'; then
+	pass "enroll (host through the swtpm TCTI: signing EK; PCR 7 = $(sed -n 's/.*7 *: *0x//p' "$work/pcr7.enrolled" | cut -c1-16)...; systemd-tpm2 and clevis tpm2 tokens on PCR 7)"
+else
+	fail "enroll: $enroll_ok"
+	exit 1
+fi
+
+# ------------------------------------------------------------ image builds
+# Fill each overlay's upper layer: the project as "make install" puts it,
+# the enrolled name, a modules tree for the built-in kernel, and per-root
+# configuration.
+stage=$work/stage
+stage_install "$stage"
+kmods=$work/kmods/usr/lib/modules/$krel
+mkdir -p "$kmods"
+for f in modules.builtin modules.builtin.modinfo modules.order; do
+	if [ -f "$kdir/$f" ]; then cp "$kdir/$f" "$kmods/"; else : > "$kmods/$f"; fi
+done
+depmod -b "$work/kmods/usr" "$krel" 2> /dev/null || die "depmod failed"
+for r in dr dc it; do
+	u=$work/ov-$r/upper
+	mkdir -p "$u/boot" "$u/usr/lib/modules" "$u/etc"
+	cp -a "$stage/." "$u/"
+	cp "$work/eksign.name" "$u/etc/eksign.name"
+	cp -a "$kmods" "$u/usr/lib/modules/"
+	cp "$kdir/config" "$u/boot/config-$krel"
+done
+# dracut classic: bookworm has no module for a TPM unlock without systemd
+# (clevis-dracut 19 and 91tpm2-tss both depend on systemd modules), but
+# 90crypt's luksOpen is cryptsetup 2.6, which tries LUKS2 token plugins before
+# it asks: the image gets systemd's token plugin, the TSS libraries it
+# dlopens, and tpm2_pcrextend (what 91tpm2-tss installs in a systemd image,
+# and what the refusal caps PCRs with), as an administrator would in
+# dracut.conf.d.
+mkdir -p "$work/ov-dc/upper/etc/dracut.conf.d"
+lib=/usr/lib/x86_64-linux-gnu
+printf 'install_items+=" %s "\n' "$lib/cryptsetup/libcryptsetup-token-systemd-tpm2.so $lib/libtss2-esys.so.0 \
+$lib/libtss2-rc.so.0 $lib/libtss2-mu.so.0 $lib/libtss2-tcti-device.so.0 /usr/bin/tpm2_pcrextend" \
+	> "$work/ov-dc/upper/etc/dracut.conf.d/50-tpm2-token.conf"
+# initramfs-tools: cryptroot opens what crypttab lists with "initramfs";
+# no key file: the key comes from clevis, or is typed.
+printf 'cryptroot UUID=%s none luks,initramfs\n' "$uuid_cl" > "$work/ov-it/upper/etc/crypttab"
+mkdir -p "$work/ov-it/upper/etc/initramfs-tools"
+sed 's/^COMPRESS=.*/COMPRESS=gzip/' "$root_it/etc/initramfs-tools/initramfs.conf" \
+	> "$work/ov-it/upper/etc/initramfs-tools/initramfs.conf"
+
+build_image() {
+	case "$1" in
+	dracut-systemd)
+		in_root dr dracut -f --no-hostonly --no-hostonly-cmdline --no-early-microcode --compress gzip \
+			-m "systemd systemd-initrd dracut-systemd base crypt rootfs-block tpm2-tss attest-tpm2" -o ifcfg \
+			--kver "$krel" "$work/$1.img"
+		;;
+	dracut-classic)
+		in_root dc dracut -f --no-hostonly --no-hostonly-cmdline --no-early-microcode --compress gzip \
+			-m "base crypt rootfs-block attest-tpm2" -o "ifcfg systemd systemd-initrd dracut-systemd" \
+			--kver "$krel" "$work/$1.img"
+		;;
+	initramfs-tools)
+		in_root it mkinitramfs -o "$work/$1.img" "$krel"
+		;;
+	esac > "$work/$1.buildlog" 2>&1
+}
+flavours="dracut-systemd dracut-classic initramfs-tools"
+s=$(date +%s)
+build_image dracut-systemd &
+b1=$!
+build_image dracut-classic &
+b2=$!
+build_image initramfs-tools
+b3=$?
+wait "$b1"
+b1=$?
+wait "$b2"
+b2=$?
+set -- "$b1" "$b2" "$b3"
+for fl in $flavours; do
+	if [ "$1" -eq 0 ] && [ -s "$work/$fl.img" ]; then
+		pass "build-$fl ($(($(date +%s) - s))s)"
+	else
+		fail "build-$fl (see $work/$fl.buildlog: $(tail -n 3 "$work/$fl.buildlog" | tr '\n' ' '))"
+	fi
+	shift
+done
+
+# ------------------------------------------------------------ image content
+# Each image has the unlock flow it claims, and no key: no file holding a
+# disk's key file or passphrase, and no key file named in crypttab.
+for fl in $flavours; do
+	x=$work/x-$fl
+	rm -rf "$x"
+	mkdir -p "$x"
+	case "$fl" in
+	initramfs-tools)
+		in_root it unmkinitramfs "$work/$fl.img" "$x" > /dev/null 2>&1
+		[ -d "$x/main" ] && x=$x/main
+		;;
+	dracut-classic) (cd "$x" && in_root dc sh -c "cd $x && lsinitrd --unpack $work/$fl.img") > /dev/null 2>&1 ;;
+	dracut-systemd) (cd "$x" && in_root dr sh -c "cd $x && lsinitrd --unpack $work/$fl.img") > /dev/null 2>&1 ;;
+	esac
+	why=
+	case "$fl" in
+	dracut-systemd) need="usr/lib/systemd/systemd-cryptsetup usr/lib/systemd/system/attest-tpm2.service" ;;
+	dracut-classic) need="usr/lib/x86_64-linux-gnu/cryptsetup/libcryptsetup-token-systemd-tpm2.so usr/sbin/cryptsetup" ;;
+	initramfs-tools) need="scripts/local-top/cryptroot scripts/local-top/clevis cryptroot/crypttab usr/bin/clevis-decrypt-tpm2 scripts/init-premount/attest-tpm2" ;;
+	esac
+	for f in $need usr/bin/attest_tpm2_primary etc/eksign.name; do
+		[ -e "$x/$f" ] || [ -L "$x/$f" ] || why="$why missing:$f"
+	done
+	for k in "$work"/disk-*.img.key; do
+		sz=$(stat -c %s "$k")
+		if find "$x" -type f -size "${sz}c" -exec cmp -s "$k" {} \; -print | grep -q .; then
+			why="$why KEY-FILE:${k##*/}"
+		fi
+	done
+	for p in "$pass_sd" "$pass_cl" "$pass_pw"; do
+		grep -rqF "$p" "$x" && why="$why PASSPHRASE-IN-IMAGE"
+	done
+	if [ -f "$x/cryptroot/crypttab" ] && awk '$3 != "none"' "$x/cryptroot/crypttab" | grep -q .; then
+		why="$why crypttab-key:$(cat "$x/cryptroot/crypttab")"
+	fi
+	if [ -z "$why" ]; then
+		pass "image-$fl (unlock flow present, no key file or passphrase in the image)"
+	else
+		fail "image-$fl ($why)"
+	fi
+done
+rm -rf "$work"/x-*
+
+# ------------------------------------------------------------------ boots
+args_dracut_systemd="root=/dev/mapper/luks-$uuid_sd ro rd.luks.uuid=$uuid_sd rd.luks.options=tpm2-device=auto rd.info panic=1"
+args_dracut_classic="root=/dev/mapper/luks-$uuid_sd ro rd.luks.uuid=$uuid_sd rd.info panic=1"
+args_initramfs_tools="root=/dev/mapper/cryptroot ro"
+# flavour_vars FLAVOUR: sets disk, args and marker for its boots.
+flavour_vars() {
+	case "$1" in
+	dracut-systemd) disk=$work/disk-sd.img args=$args_dracut_systemd marker=$mark_sd ;;
+	dracut-classic) disk=$work/disk-sd.img args=$args_dracut_classic marker=$mark_sd ;;
+	initramfs-tools) disk=$work/disk-cl.img args=$args_initramfs_tools marker=$mark_cl ;;
+	esac
+}
+
+cases="good null-kernel null-check srk-check ek stall"
+case_mode() {
+	case "$1" in
+	good) echo pass ;;
+	null-kernel) echo pubkey-null --nth 1 ;;
+	null-check) echo pubkey-null --nth 2 ;;
+	srk-check) echo pubkey-owner --nth 1 ;;
+	ek) echo pubkey-ek ;;
+	stall) echo stall --stall-at Certify --nth 1 ;;
+	esac
+}
+
+# The job list: NAME FLAVOUR CASE [SEND]; two boots at a time (TCG takes a
+# host core per guest CPU).
+jobs=
+for fl in $flavours; do
+	for c in $cases; do
+		jobs="$jobs $fl:$c"
+	done
+done
+jobs="$jobs initramfs-tools:passphrase dracut-systemd:refused-typed initramfs-tools:refused-typed"
+if [ -n "${ATTEST_TPM2_UNLOCK_ONLY:-}" ]; then
+	jobs=$ATTEST_TPM2_UNLOCK_ONLY
+fi
+
+run_job() {
+	fl=${1%%:*} c=${1#*:}
+	flavour_vars "$fl"
+	send=
+	settle=10
+	case "$c" in
+	passphrase)
+		disk=$work/disk-pw.img marker=$mark_pw send=$pass_pw
+		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$disk" "$args" "$send" pass
+		;;
+	refused-typed)
+		send=$pass_cl
+		[ "$fl" = initramfs-tools ] || send=$pass_sd
+		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$disk" "$args" "$send" pubkey-owner --nth 1
+		;;
+	good)
+		# shellcheck disable=SC2034 # read by uboot (unlock/lib.sh)
+		settle=$boot_timeout
+		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$disk" "$args" "" pass
+		;;
+	*)
+		# shellcheck disable=SC2046 # the mode's words
+		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$disk" "$args" "" $(case_mode "$c")
+		;;
+	esac
+}
+
+# lineno FILE REGEX: the line number of REGEX's first match, or 0.
+lineno() {
+	n=$(grep -nE -m 1 "$2" "$1" | cut -d: -f1)
+	echo "${n:-0}"
+}
+
+judge() {
+	fl=${1%%:*} c=${1#*:}
+	n=$fl-$c
+	flavour_vars "$fl"
+	l=$work/$n.log
+	b=$work/$n.bus
+	secs=$(cat "$work/$n.secs" 2> /dev/null || echo '?')
+	# The refusal's time: the kernel's clock at the first refusal message
+	# (the serial log's own timestamps; a poweroff can beat any polling).
+	rsecs=$(sed -n 's/^\[ *\([0-9]*\)\.[0-9]*\] attest-tpm2: FATAL.*/\1/p' "$l" | head -n 1)
+	[ -n "$rsecs" ] || rsecs=$(cat "$work/$n.rsecs" 2> /dev/null)
+	[ -n "$rsecs" ] || rsecs=-
+	echo "$fl $c $secs $rsecs" >> "$work/matrix"
+	why=
+	case "$c" in
+	good | passphrase | refused-typed)
+		[ "$c" = passphrase ] && marker=$mark_pw
+		grep -q "ATTEST-TPM2-TEST MARKER $marker" "$l" || why="$why no-marker"
+		grep -q 'attest-tpm2: FATAL' "$l" && [ "$c" != refused-typed ] && why="$why fatal-message"
+		;;
+	esac
+	case "$c" in
+	good)
+		grep -q '^rsp Unseal rc=0x0$' "$b" || why="$why no-successful-unseal"
+		grep -q '^tamper' "$b" && why="$why tampered"
+		k=$(lineno "$b" '^cmd CreatePrimary hierarchy=0x40000007$')
+		e=$(lineno "$b" '^cmd CreatePrimary hierarchy=0x4000000b$')
+		ce=$(grep -n '^rsp Certify' "$b" | tail -n 1 | cut -d: -f1)
+		u=$(lineno "$b" '^rsp Unseal rc=0x0$')
+		if ! { [ "$k" -gt 0 ] && [ "$e" -gt "$k" ] && [ "${ce:-0}" -gt "$e" ] && [ "$u" -gt "${ce:-0}" ]; }; then
+			why="$why order(kernel-null=$k,check-ek=$e,check-certify-end=${ce:-0},unseal=$u)"
+		fi
+		grep '^rsp Certify' "$b" | grep -qv 'rc=0x0$' && why="$why certify-failed"
+		;;
+	passphrase)
+		grep -q '^rsp Unseal rc=0x0$' "$b" && why="$why unsealed"
+		grep -q '^rsp Certify rc=0x0$' "$b" || why="$why not-verified"
+		;;
+	refused-typed)
+		# Refused, the TPM unlock is off; the owner's passphrase opens it.
+		grep -q 'attest-tpm2: FATAL' "$l" || why="$why no-refusal"
+		grep -q '^cmd Unseal' "$b" && why="$why UNSEAL-SENT"
+		# ON_FAILURE=passphrase offers the prompt only once PCRs are capped.
+		grep -q 'attest-tpm2: could NOT cap' "$l" &&
+			why="$why (the refusal could not cap PCR 7 in this image and powered off instead of offering the passphrase)"
+		;;
+	*)
+		grep -q 'attest-tpm2: FATAL' "$l" || why="$why no-refusal-message"
+		grep -q '^tamper' "$b" || why="$why no-tamper-in-bus-log"
+		grep -q "ATTEST-TPM2-TEST MARKER" "$l" && why="$why ROOT-REACHED"
+		grep -q "ATTEST-TPM2-TEST root reached" "$l" && why="$why ROOT-REACHED"
+		grep -Eq 'Switching root|switch_root|run-init' "$l" && why="$why SWITCH-ROOT"
+		# shellcheck disable=SC2154 # set in unlock/lib.sh
+		grep -Eq "$opened_re" "$l" && why="$why UNLOCKED"
+		r=$(lineno "$b" '^tamper')
+		if grep -q '^rsp Unseal rc=0x0$' "$b"; then
+			why="$why UNSEAL-SUCCEEDED(after the tamper at line $r)"
+		elif grep -q '^cmd Unseal' "$b"; then
+			why="$why UNSEAL-SENT($(grep -c '^cmd Unseal' "$b")x, all failed)"
+		fi
+		# Bounded: the device wait (10 s), the check's timeout (30 s) and
+		# the cap's (10 s) on top of a slow TCG boot.
+		if [ "$c" = stall ] && { [ "$rsecs" = - ] || [ "$rsecs" -gt 120 ]; }; then
+			why="$why not-refused-within-120s(${rsecs})"
+		fi
+		;;
+	esac
+	if [ -z "$why" ]; then
+		if [ "$rsecs" = - ]; then
+			pass "$n (${secs}s)"
+		else
+			pass "$n (${secs}s, refused ${rsecs}s after the kernel started)"
+		fi
+	else
+		fail "$n (${secs}s:$why; logs $l $b)"
+	fi
+}
+
+# shellcheck disable=SC2086 # one word per job
+set -- $jobs
+while [ $# -gt 0 ]; do
+	run_job "$1" &
+	j1=$!
+	a=$1
+	shift
+	bj=
+	if [ $# -gt 0 ]; then
+		bj=$1
+		shift
+		run_job "$bj"
+	fi
+	wait "$j1"
+	judge "$a"
+	[ -z "$bj" ] || judge "$bj"
+done
+
+echo "seconds per boot (flavour, case, boot, refusal message at kernel time):"
+column -t "$work/matrix" 2> /dev/null || cat "$work/matrix"
+echo "$passed passed, $failed failed ($(($(date +%s) - t0))s)"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,82 @@
+#!/bin/sh
+# Build-time choice of the PCRs a refusal caps (attest_tpm2_build_cap_pcrs in
+# policy/attest-tpm2-lib.sh): from the LUKS2 tokens of the crypttab volumes
+# (systemd-tpm2 "tpm2-pcrs", clevis tpm2 "pcr_ids"), ATTEST_TPM2_CAP_PCRS
+# overriding, PCR 7 by default. Uses LUKS2 headers on plain files: no root,
+# no device-mapper, no TPM (the tokens are imported, never used).
+#
+# Usage: sh tests/policy/cap-pcrs.sh
+# Prints PASS/FAIL lines and "N passed, M failed"; exit 1 on any failure.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+lib=$(cd "$here/../.." && pwd)/policy/attest-tpm2-lib.sh
+command -v cryptsetup > /dev/null 2>&1 || {
+	echo "SKIP cap-pcrs: cryptsetup is not installed"
+	exit 77
+}
+work=$(mktemp -d /tmp/attest-tpm2-cap.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+trap 'exit 2' INT TERM
+passed=0
+failed=0
+
+# luks NAME: an empty LUKS2 header in $work/NAME.img
+luks() {
+	truncate -s 20M "$work/$1.img"
+	printf pw | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+		--key-file - "$work/$1.img" > /dev/null
+}
+systemd_token() {
+	printf '{"type":"systemd-tpm2","keyslots":["0"],"tpm2-blob":"AA==","tpm2-pcrs":[%s],"tpm2-pcr-bank":"sha256","tpm2-primary-alg":"ecc","tpm2-policy-hash":"00","tpm2-pin":false}' "$2" |
+		cryptsetup token import "$work/$1.img"
+}
+clevis_token() {
+	hdr=$(printf '{"alg":"ECDH-ES","clevis":{"pin":"tpm2","tpm2":{"hash":"sha256","key":"ecc","pcr_bank":"sha256","pcr_ids":"%s"}}}' "$2" |
+		base64 -w0 | tr '+/' '-_' | tr -d '=')
+	printf '{"type":"clevis","keyslots":["0"],"jwe":{"ciphertext":"","encrypted_key":"","iv":"","protected":"%s","tag":""}}' "$hdr" |
+		cryptsetup token import "$work/$1.img"
+}
+
+# case NAME EXPECTED CONFIG CRYPTTAB-LINES...
+case_() {
+	n=$1 want=$2 conf=$3
+	shift 3
+	printf '%s\n' "$conf" > "$work/conf"
+	printf '%s\n' "$@" > "$work/crypttab"
+	got=$(sh -c '. "$1"; ATTEST_TPM2_CONF=$2/conf; attest_tpm2_say() { :; }
+		attest_tpm2_build_config; attest_tpm2_build_cap_pcrs "$2/crypttab"' sh "$lib" "$work" 2>&1)
+	if [ "$got" = "$want" ]; then
+		passed=$((passed + 1))
+		echo "PASS $n"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $n: expected '$want', got '$got'"
+	fi
+}
+
+luks plain
+luks sd
+systemd_token sd 7,8
+luks cl
+clevis_token cl 1,14
+luks both
+systemd_token both 0,7
+clevis_token both 7,11
+luks nopcr
+systemd_token nopcr ''
+
+case_ no-crypttab-entries 7 '' '# nothing'
+case_ no-token 7 '' "root $work/plain.img none luks"
+case_ missing-device 7 '' "root $work/absent.img none luks" "x UUID=00000000-0000-0000-0000-000000000000 none"
+case_ systemd-tpm2 7,8 '' "root $work/sd.img none luks"
+case_ clevis-tpm2 1,14 '' "root $work/cl.img none luks"
+case_ union-of-volumes 1,7,8,14 '' "root $work/sd.img none luks" "home $work/cl.img none luks"
+case_ both-tokens-one-volume 0,7,11 '' "root $work/both.img none luks"
+case_ token-without-pcrs 7 '' "root $work/nopcr.img none luks"
+case_ config-overrides 3,9 'ATTEST_TPM2_CAP_PCRS=3,9' "root $work/sd.img none luks"
+case_ config-garbage-caps-all 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,23 'ATTEST_TPM2_CAP_PCRS=07' "root $work/sd.img none luks"
+case_ config-empty-computes 7,8 'ATTEST_TPM2_CAP_PCRS=' "root $work/sd.img none luks"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
