@@ -1,6 +1,6 @@
 #!/bin/sh
-# CA folders and EK certificates as TPM vendors really ship them (issue 11,
-# item 3): roots and intermediates as DER .cer/.crt files mixed with PEM in any
+# CA folders and EK certificates as TPM vendors really ship them:
+# roots and intermediates as DER .cer/.crt files mixed with PEM in any
 # order, a vendor "root" cross-signed by another root, EK certificates with an
 # empty subject and a critical subjectAltName, DER followed by 0xff padding
 # (as NV holds it), and files in the folder that are not certificates. The

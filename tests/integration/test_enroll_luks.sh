@@ -1,5 +1,5 @@
 #!/bin/sh
-# attest-tpm2-enroll --luks (issue 13, item 3): LUKS2 systemd-tpm2 tokens
+# attest-tpm2-enroll --luks: LUKS2 systemd-tpm2 tokens
 # sealed offline to the SRK that the enrolled signing EK certified, run with
 # Debian 13's systemd 257 and cryptsetup in a trixie root (cached tarball from
 # this machine's own archive) against swtpm on the host, on LUKS2 images in
