@@ -30,6 +30,8 @@ ATTEST_TPM2_BIN=/usr/bin/attest_tpm2_primary
 # State of this boot. /run survives switch-root, so the host's guard sees it.
 ATTEST_TPM2_RUN=/run/attest-tpm2
 ATTEST_TPM2_CMDLINE=/proc/cmdline
+# dracut's built-in command line, read before /proc/cmdline as dracut does.
+ATTEST_TPM2_CMDLINE_D=/etc/cmdline.d
 ATTEST_TPM2_DEVICES="/dev/tpmrm0 /dev/tpm0"
 # What a refusal extends into every PCR it caps: the hash, in each bank, of
 # the string "attest-tpm2: boot refused".
@@ -167,9 +169,18 @@ attest_tpm2_read_config() {
 # are ignored and remembered in ATTEST_TPM2_IGNORED; settings that strengthen
 # it still apply. Call after the config is read and normalised.
 attest_tpm2_cmdline() {
-	[ -r "$ATTEST_TPM2_CMDLINE" ] || return 0
 	_at_cmdline=
-	read -r _at_cmdline < "$ATTEST_TPM2_CMDLINE" || :
+	for _at_f in "$ATTEST_TPM2_CMDLINE_D"/*.conf; do
+		[ -r "$_at_f" ] || continue
+		while IFS= read -r _at_l || [ -n "$_at_l" ]; do
+			_at_cmdline="$_at_cmdline $_at_l"
+		done < "$_at_f"
+	done
+	if [ -r "$ATTEST_TPM2_CMDLINE" ]; then
+		_at_l=
+		read -r _at_l < "$ATTEST_TPM2_CMDLINE" || :
+		_at_cmdline="$_at_cmdline $_at_l"
+	fi
 	case $- in
 	*f*) _at_noglob=1 ;;
 	*) _at_noglob= ;;
@@ -335,6 +346,24 @@ attest_tpm2_build_check() {
 	return 0
 }
 
+# attest_tpm2_host_tpm_modules: the kernel modules of the drivers between
+# this host's TPM and the CPU (tpm_tis_spi and its SPI controller, an I2C
+# adapter, ...), read from sysfs when the image is built, so that the image
+# can reach the chip even when hostonly keeps only loaded modules.
+attest_tpm2_host_tpm_modules() {
+	for _at_d in /sys/class/tpm/tpm*/device; do
+		[ -e "$_at_d" ] || continue
+		_at_p=$(readlink -f "$_at_d") || continue
+		while [ -n "$_at_p" ] && [ "$_at_p" != /sys/devices ] && [ "$_at_p" != / ]; do
+			if [ -e "$_at_p/driver/module" ]; then
+				_at_m=$(readlink -f "$_at_p/driver/module")
+				echo "${_at_m##*/}"
+			fi
+			_at_p=${_at_p%/*}
+		done
+	done | sort -u
+}
+
 # attest_tpm2_token_pcrs DEVICE: the PCRs that the LUKS2 tokens of DEVICE bind
 # to, one per line: "tpm2-pcrs" of systemd-tpm2 tokens, and "pcr_ids" of
 # clevis tpm2 pins (inside the JWE's protected header, base64url). Nothing
@@ -411,6 +440,16 @@ attest_tpm2_tick() {
 attest_tpm2_wait_device() {
 	attest_tpm2_find_device && return 0
 	if command -v modprobe > /dev/null 2>&1; then
+		# Every TPM driver in the image (TIS, CRB, SPI, I2C, firmware
+		# TPMs): a chip that none of them claims is a refused boot.
+		_at_kv=
+		read -r _at_kv < /proc/sys/kernel/osrelease 2> /dev/null || :
+		for _at_m in /lib/modules/"$_at_kv"/kernel/drivers/char/tpm/*.ko* \
+			/lib/modules/"$_at_kv"/kernel/drivers/char/tpm/*/*.ko*; do
+			[ -e "$_at_m" ] || continue
+			_at_m=${_at_m##*/}
+			modprobe -q "${_at_m%%.ko*}" 2> /dev/null || :
+		done
 		modprobe -q tpm_crb 2> /dev/null || :
 		modprobe -q tpm_tis 2> /dev/null || :
 	fi

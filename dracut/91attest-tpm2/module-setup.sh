@@ -38,7 +38,17 @@ depends() {
 # Every TPM chip driver (TIS, CRB, SPI, I2C, firmware TPMs); in hostonly mode
 # dracut keeps the loaded ones. Nothing to add when the drivers are built in.
 installkernel() {
-    instmods '=drivers/char/tpm' && return 0
+    local mods
+    # Whatever the host had loaded when the image is built (a chroot has
+    # none): hostonly must not drop the drivers the check needs.
+    if [[ -r $attest_tpm2_lib ]]; then
+        # shellcheck source=SCRIPTDIR/../../policy/attest-tpm2-lib.sh
+        . "$attest_tpm2_lib"
+        mods=$(attest_tpm2_host_tpm_modules)
+        # shellcheck disable=SC2086 # one word per module
+        [[ -n $mods ]] && hostonly='' instmods $mods
+    fi
+    hostonly='' instmods '=drivers/char/tpm' && return 0
     grep -qs '/drivers/char/tpm/' "${srcmods:-/lib/modules/$kernel}/modules.builtin"
 }
 

@@ -51,12 +51,17 @@ run() {
 	rm -rf "$work/run" "$work/say" "$work/stub.log"
 	printf '%s\n' "$conf" | tr ';' '\n' > "$work/conf"
 	printf '%s\n' "$cmdline" > "$work/cmdline"
+	# dracut's /etc/cmdline.d: CMDD, when set, is one file in it.
+	rm -rf "$work/cmdline.d"
+	mkdir -p "$work/cmdline.d"
+	[ -z "${CMDD:-}" ] || printf '%s\n' "$CMDD" > "$work/cmdline.d/50-test.conf"
 	# shellcheck disable=SC2086,SC2016 # "busybox ash" is two words; expanded inside
 	STUB_LOG=$work/stub.log STUB_RC=${STUB_RC:-0} STUB_CAP_RC=${STUB_CAP_RC:-0} \
 		$sh_ -c '
 		. "$1"
 		ATTEST_TPM2_CONF=$2/conf
 		ATTEST_TPM2_CMDLINE=$2/cmdline
+		ATTEST_TPM2_CMDLINE_D=$2/cmdline.d
 		ATTEST_TPM2_RUN=$2/run
 		ATTEST_TPM2_BIN=$2/stub
 		ATTEST_TPM2_DEVICES=/dev/null
@@ -87,6 +92,7 @@ check() {
 # num VALUE MAX -> ok|bad      (attest_tpm2_uint)
 # pcrs VALUE -> ok|bad         (attest_tpm2_pcr_list)
 # conf 'CONFIG' 'CMDLINE' VAR -> value after attest_tpm2_load
+# cmdd 'CONFIG' 'CMDLINE.D' VAR -> the same, the arguments in /etc/cmdline.d
 # check 'CONFIG' 'CMDLINE' BOOT_RC CAP_RC -> "return gate" of attest_tpm2_check
 # gate 'CONFIG' 'GATE' -> "return gate" of attest_tpm2_gate with that flag
 # host 'CONFIG' 'STATE' -> return of attest_tpm2_guard host (after
@@ -96,6 +102,11 @@ check() {
 #   second one after the config was rewritten (and rd.attest_tpm2=off added)
 table=$(
 	cat <<'TABLE'
+cmdd||rd.attest_tpm2=warn|ATTEST_TPM2_POLICY|warn
+cmdd|ATTEST_TPM2_LOCK=yes|rd.attest_tpm2=off|ATTEST_TPM2_POLICY|enforce
+cmdd|ATTEST_TPM2_LOCK=yes|rd.attest_tpm2=off|ATTEST_TPM2_IGNORED|rd.attest_tpm2=off
+cmdd||rd.attest_tpm2.require_null_name=1|ATTEST_TPM2_REQUIRE_NULL_NAME|yes
+cmdd||rd.attest_tpm2=bogus|ATTEST_TPM2_POLICY|enforce
 num|0|600|ok
 num|1|600|ok
 num|10|600|ok
@@ -246,6 +257,11 @@ END" "$got"
 		pcrs)
 			got=$(run "$sh_" '' '' "if attest_tpm2_pcr_list '$a'; then echo ok; else echo bad; fi")
 			check "$tag pcrs '$a'" "$b
+END" "$got"
+			;;
+		cmdd)
+			got=$(CMDD=$b run "$sh_" "$a" "" "attest_tpm2_load; echo \"\$$c\"")
+			check "$tag conf '$a' cmdline.d '$b': $c" "$d
 END" "$got"
 			;;
 		conf)
