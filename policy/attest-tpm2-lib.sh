@@ -11,10 +11,16 @@
 # Build time:  attest_tpm2_build_config; attest_tpm2_build_check;
 #              attest_tpm2_build_cap_pcrs
 # Boot time:   attest_tpm2_check  the check; 0: boot may go on, 1: stop
-#              attest_tpm2_gate   before an unlock or switch-root; 0 only with
+#              attest_tpm2_gate [VOLUME|*]
+#                                 before an unlock or switch-root; 0 only with
 #                                 proof that this boot's check let it through
+#                                 (and the tokens of VOLUME, or of every
+#                                 crypttab volume, pin the certified SRK)
 #              attest_tpm2_guard  the same, without acting on a refusal
 #                                 (initrd, or host after switch-root)
+#              attest_tpm2_host_gate VOLUME
+#                                 the host's, before a volume opens after
+#                                 switch-root
 #
 # The design, in one paragraph: the check leaves a flag, $ATTEST_TPM2_RUN/gate,
 # only when the boot may unlock (verified, policy warn/off, or refused with
@@ -33,6 +39,9 @@ ATTEST_TPM2_CMDLINE=/proc/cmdline
 # dracut's built-in command line, read before /proc/cmdline as dracut does.
 ATTEST_TPM2_CMDLINE_D=/etc/cmdline.d
 ATTEST_TPM2_DEVICES="/dev/tpmrm0 /dev/tpm0"
+ATTEST_TPM2_CRYPTTAB=/etc/crypttab
+# What systemd-tpm2-setup(-early) read from the TPM as its SRK, if it ran.
+ATTEST_TPM2_SYSTEMD_SRK=/run/systemd/tpm2-srk-public-key.tpm2b_public
 # What a refusal extends into every PCR it caps: the hash, in each bank, of
 # the string "attest-tpm2: boot refused".
 ATTEST_TPM2_REFUSAL_SHA1=256fc556971b11dba189b4bde7b2d728531803c4
@@ -364,6 +373,82 @@ attest_tpm2_host_tpm_modules() {
 	done | sort -u
 }
 
+# attest_tpm2_crypttab_devices CRYPTTAB [NAME]: the source devices of the
+# volumes in CRYPTTAB (only NAME's, when given) that are there now, one a
+# line; UUID= and the like resolved with blkid. A NAME that CRYPTTAB does not
+# list but that reads luks-UUID is what systemd calls a volume given on the
+# kernel command line (rd.luks.uuid=): the device with that UUID.
+attest_tpm2_crypttab_devices() {
+	_at_listed=
+	if [ -r "$1" ]; then
+		# shellcheck disable=SC2034 # key and options are not needed
+		while read -r _at_name _at_src _at_rest; do
+			case "$_at_name" in '' | '#'*) continue ;; esac
+			[ -z "${2:-}" ] || [ "$_at_name" = "$2" ] || continue
+			_at_listed=yes
+			case "$_at_src" in
+			UUID=* | LABEL=* | PARTUUID=* | PARTLABEL=*)
+				_at_src=$(blkid -l -o device -t "$_at_src" 2> /dev/null) || continue
+				;;
+			esac
+			[ -n "$_at_src" ] && [ -e "$_at_src" ] && echo "$_at_src"
+		done < "$1"
+	fi
+	case "${2:-}" in
+	luks-?*)
+		[ -z "$_at_listed" ] || return 0
+		_at_src=$(blkid -l -o device -t "UUID=${2#luks-}" 2> /dev/null) || return 0
+		[ -n "$_at_src" ] && [ -e "$_at_src" ] && echo "$_at_src"
+		;;
+	esac
+	return 0
+}
+
+# attest_tpm2_token_srks DEVICE: for each systemd-tpm2 token of DEVICE, the
+# SRK it pins (its "tpm2_srk", base64, as systemd-cryptenroll stores it), or
+# "-" when it pins none; one a line. Nothing when DEVICE has no such token.
+attest_tpm2_token_srks() {
+	_at_json=$(cryptsetup luksDump --dump-json-metadata "$1" 2> /dev/null) || return 0
+	# A token is a flat object: its fields are strings, numbers and arrays.
+	printf '%s\n' "$_at_json" | tr -d ' \n\t' | grep -o '{[^{}]*}' |
+		grep '"type":"systemd-tpm2"' | while read -r _at_tok; do
+		_at_pin=$(printf '%s\n' "$_at_tok" | grep -o '"tpm2_srk":"[^"]*"' |
+			sed 's/^"tpm2_srk":"//; s/"$//; s#\\/#/#g')
+		echo "${_at_pin:--}"
+	done
+}
+
+# attest_tpm2_srk_consistent [VOLUME]: after a verified check, what else
+# speaks for the SRK must name the one certified: systemd's SRK file, when
+# systemd-tpm2-setup wrote one, and the pin of every systemd-tpm2 token of
+# the crypttab volumes (only VOLUME's, when given) whose device is there.
+# Returns 1 with the reason in _at_why on a mismatch. A token that pins no
+# SRK (made before systemd 255) is let through with a warning: its unlock
+# trusts the SRK the TPM reports then, and attest-tpm2-enroll --luks makes
+# one that is pinned.
+attest_tpm2_srk_consistent() {
+	_at_why=
+	_at_ours=$ATTEST_TPM2_RUN/srk.tpm2b_public
+	if [ -e "$ATTEST_TPM2_SYSTEMD_SRK" ] && ! cmp -s "$ATTEST_TPM2_SYSTEMD_SRK" "$_at_ours"; then
+		_at_why="the SRK systemd read from the TPM ($ATTEST_TPM2_SYSTEMD_SRK) is not the certified one (interposer?)"
+		return 1
+	fi
+	command -v cryptsetup > /dev/null 2>&1 || return 0
+	_at_pin=
+	[ -r "$ATTEST_TPM2_RUN/srk.pin" ] && read -r _at_pin < "$ATTEST_TPM2_RUN/srk.pin"
+	for _at_src in $(attest_tpm2_crypttab_devices "$ATTEST_TPM2_CRYPTTAB" "${1:-}"); do
+		for _at_tok in $(attest_tpm2_token_srks "$_at_src"); do
+			if [ "$_at_tok" = - ]; then
+				attest_tpm2_say "WARNING: a systemd-tpm2 token of $_at_src pins no SRK: its unlock trusts the TPM's answer then (re-enroll with attest-tpm2-enroll --luks)"
+			elif [ -z "$_at_pin" ] || [ "$_at_tok" != "$_at_pin" ]; then
+				_at_why="a systemd-tpm2 token of $_at_src is pinned to an SRK other than the certified one"
+				return 1
+			fi
+		done
+	done
+	return 0
+}
+
 # attest_tpm2_token_pcrs DEVICE: the PCRs that the LUKS2 tokens of DEVICE bind
 # to, one per line: "tpm2-pcrs" of systemd-tpm2 tokens, and "pcr_ids" of
 # clevis tpm2 pins (inside the JWE's protected header, base64url). Nothing
@@ -394,18 +479,10 @@ attest_tpm2_build_cap_pcrs() {
 		return 0
 	fi
 	_at_found=
-	if [ -r "${1:-/etc/crypttab}" ] && command -v cryptsetup > /dev/null 2>&1; then
-		# shellcheck disable=SC2034 # name, key and options are not needed
-		while read -r _at_name _at_src _at_rest; do
-			case "$_at_name" in '' | '#'*) continue ;; esac
-			case "$_at_src" in
-			UUID=* | LABEL=* | PARTUUID=* | PARTLABEL=*)
-				_at_src=$(blkid -l -o device -t "$_at_src" 2> /dev/null) || continue
-				;;
-			esac
-			[ -n "$_at_src" ] || continue
+	if command -v cryptsetup > /dev/null 2>&1; then
+		for _at_src in $(attest_tpm2_crypttab_devices "${1:-$ATTEST_TPM2_CRYPTTAB}"); do
 			_at_found="$_at_found $(attest_tpm2_token_pcrs "$_at_src" | tr '\n' ' ')"
-		done < "${1:-/etc/crypttab}"
+		done
 	fi
 	# Sorted, unique, and only what attest_tpm2_pcr_list accepts.
 	_at_found=$(for _at_p in $_at_found; do
@@ -441,17 +518,21 @@ attest_tpm2_wait_device() {
 	attest_tpm2_find_device && return 0
 	if command -v modprobe > /dev/null 2>&1; then
 		# Every TPM driver in the image (TIS, CRB, SPI, I2C, firmware
-		# TPMs): a chip that none of them claims is a refused boot.
+		# TPMs): a chip that none of them claims is a refused boot. In the
+		# background: a driver's probe waits on the chip, and a chip that
+		# does not answer must not hold the boot past DEVICE_WAIT.
 		_at_kv=
 		read -r _at_kv < /proc/sys/kernel/osrelease 2> /dev/null || :
-		for _at_m in /lib/modules/"$_at_kv"/kernel/drivers/char/tpm/*.ko* \
-			/lib/modules/"$_at_kv"/kernel/drivers/char/tpm/*/*.ko*; do
-			[ -e "$_at_m" ] || continue
-			_at_m=${_at_m##*/}
-			modprobe -q "${_at_m%%.ko*}" 2> /dev/null || :
-		done
-		modprobe -q tpm_crb 2> /dev/null || :
-		modprobe -q tpm_tis 2> /dev/null || :
+		(
+			for _at_m in /lib/modules/"$_at_kv"/kernel/drivers/char/tpm/*.ko* \
+				/lib/modules/"$_at_kv"/kernel/drivers/char/tpm/*/*.ko*; do
+				[ -e "$_at_m" ] || continue
+				_at_m=${_at_m##*/}
+				modprobe -q "${_at_m%%.ko*}" || :
+			done
+			modprobe -q tpm_crb || :
+			modprobe -q tpm_tis || :
+		) < /dev/null > /dev/null 2>&1 &
 	fi
 	_at_ticks=$((ATTEST_TPM2_DEVICE_WAIT * 10))
 	while :; do
@@ -591,6 +672,17 @@ attest_tpm2_guard() {
 	return 1
 }
 
+# attest_tpm2_host_gate VOLUME: on the booted system, before VOLUME (a name
+# in the real root's /etc/crypttab) is opened: attest_tpm2_guard host, and a
+# verified boot's SRK against the pins of VOLUME's tokens.
+attest_tpm2_host_gate() {
+	attest_tpm2_guard host || return 1
+	[ "$_at_gate" = verified ] && [ -n "${1:-}" ] || return 0
+	attest_tpm2_srk_consistent "$1" && return 0
+	attest_tpm2_say "FATAL: $_at_why: refusing to unlock $1"
+	return 1
+}
+
 # attest_tpm2_halt: power off now, and never return.
 attest_tpm2_halt() {
 	attest_tpm2_say "powering off"
@@ -670,10 +762,13 @@ attest_tpm2_check() {
 	fi
 
 	set -- --boot --name "$ATTEST_TPM2_NAME_FILE" --file "$ATTEST_TPM2_SRK_PEM" \
+		--public "$ATTEST_TPM2_RUN/srk.tpm2b_public" --token-pin "$ATTEST_TPM2_RUN/srk.pin" \
 		--timeout "$ATTEST_TPM2_TIMEOUT"
 	[ "$ATTEST_TPM2_REQUIRE_NULL_NAME" = yes ] && set -- "$@" --require-null-name
 	ATTEST_TPM2_RERUN="$ATTEST_TPM2_BIN $*"
-	mkdir -p "${ATTEST_TPM2_SRK_PEM%/*}" 2> /dev/null || :
+	mkdir -p "${ATTEST_TPM2_SRK_PEM%/*}" "$ATTEST_TPM2_RUN" 2> /dev/null || :
+	# What speaks for the SRK comes from this run, or from none.
+	rm -f "$ATTEST_TPM2_SRK_PEM" "$ATTEST_TPM2_RUN/srk.tpm2b_public" "$ATTEST_TPM2_RUN/srk.pin" 2> /dev/null
 
 	if attest_tpm2_wait_device; then
 		attest_tpm2_run "$@"
@@ -682,11 +777,15 @@ attest_tpm2_check() {
 		_at_rc=none
 	fi
 
+	if [ "$_at_rc" = 0 ] && ! attest_tpm2_srk_consistent; then
+		_at_rc=srk
+	fi
 	case "$_at_rc" in
 	0)
 		attest_tpm2_gate_write verified
 		return 0
 		;;
+	srk) ;;
 	none) _at_why="no TPM device ($ATTEST_TPM2_DEVICES) appeared within ${ATTEST_TPM2_DEVICE_WAIT}s" ;;
 	1) _at_why="TPM verification FAILED: this is not the enrolled TPM, or its answers were altered (interposer?)" ;;
 	2) _at_why="cannot read the enrolled name $ATTEST_TPM2_NAME_FILE (missing or malformed)" ;;
@@ -704,11 +803,24 @@ attest_tpm2_check() {
 	attest_tpm2_refuse "$_at_why"
 }
 
-# attest_tpm2_gate: what every initramfs unlock path and switch-root runs
-# first. 0 when the flag is there; else the check did not run, died or was
-# killed, and that is a refusal (PCRs capped, then ON_FAILURE).
+# attest_tpm2_gate [VOLUME|*]: what every initramfs unlock path and
+# switch-root runs first. 0 when the flag is there; else the check did not
+# run, died or was killed, and that is a refusal (PCRs capped, then
+# ON_FAILURE). After a verified check, the tokens of VOLUME (a crypttab
+# name; "*": every volume) must pin the certified SRK, or that is a refusal.
 attest_tpm2_gate() {
-	attest_tpm2_guard initrd && return 0
+	if attest_tpm2_guard initrd; then
+		# The volume's device is there now, if it was not at the check.
+		[ "$_at_gate" = verified ] && [ -n "${1:-}" ] || return 0
+		if [ "$1" = "*" ]; then
+			attest_tpm2_srk_consistent && return 0
+		else
+			attest_tpm2_srk_consistent "$1" && return 0
+		fi
+		attest_tpm2_load
+		attest_tpm2_refuse "$_at_why"
+		return
+	fi
 	attest_tpm2_load
 	attest_tpm2_refuse "no record of a passed TPM check in this boot ($ATTEST_TPM2_RUN/gate): it was skipped, killed or crashed"
 }

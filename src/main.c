@@ -88,13 +88,19 @@ out:
  */
 static int commit(struct run *r, struct failure *f)
 {
+	const struct key_paths paths = {
+		.pem = r->opt->out_file,
+		.public_ = r->opt->public_file,
+		.token_pin = r->opt->token_pin_file,
+	};
+
 	if (fflush(stdout) || ferror(stdout))
 		return fail(f, STATUS_USAGE, "cannot write the result to standard output");
-	if (!r->have_verified || (!r->opt->out_file && !r->opt->public_file))
+	if (!r->have_verified || (!paths.pem && !paths.public_ && !paths.token_pin))
 		return STATUS_OK;
 	if (deadline_commit())
 		return fail(f, STATUS_TPM, "internal error: the deadline's watchdog is gone");
-	return key_files_write(&r->verified, r->opt->out_file, r->opt->public_file, f);
+	return key_files_write(&r->verified, &paths, f);
 }
 
 int main(int argc, char **argv)

@@ -7,7 +7,7 @@
 #include "pcr_cap.h"
 
 enum { OPT_VERSION = 256, OPT_TIMEOUT, OPT_BOOT, OPT_REQUIRE_NULL, OPT_CA, OPT_PUBLIC,
-       OPT_CAP_PCRS };
+       OPT_CAP_PCRS, OPT_TOKEN_PIN };
 
 /* The reference tool's long options first: their abbreviations must keep working. */
 static const struct option long_options[] = {
@@ -28,6 +28,7 @@ static const struct option long_options[] = {
 	{ "ca", required_argument, NULL, OPT_CA },
 	{ "public", required_argument, NULL, OPT_PUBLIC },
 	{ "cap-pcrs", required_argument, NULL, OPT_CAP_PCRS },
+	{ "token-pin", required_argument, NULL, OPT_TOKEN_PIN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -53,6 +54,8 @@ void options_usage(const char *program)
 		"  -o, --outname            print the certified key's name\n"
 		"  -f, --file FILE          write the verified public key as PEM to FILE\n"
 		"      --public FILE        write it as a marshalled TPM2B_PUBLIC to FILE\n"
+		"      --token-pin FILE     with --boot or --certify owner, write the SRK as the\n"
+		"                           tpm2_srk pin of a systemd-tpm2 LUKS2 token (base64)\n"
 		"  -a, --auth               the endorsement hierarchy has a password (prompted)\n"
 		"  -k, --password PWD       that password: VALUE, str:VALUE, hex:HEX, file:PATH, env:VAR\n"
 		"  -T, --tcti TCTI          device[:PATH], swtpm[:host=H,port=P] or mssim[:...]\n"
@@ -95,7 +98,8 @@ static int check_combination(int extra, struct options *o, struct failure *f)
 		return fail(f, STATUS_USAGE, "one of --eksign, --attest, --certify, "
 			    "--boot or --cap-pcrs must be given");
 	if (o->mode == MODE_CAP && (extra || o->name_file || o->out_file ||
-				    o->public_file || o->outname || o->auth))
+				    o->public_file || o->token_pin_file || o->outname ||
+				    o->auth))
 		return fail(f, STATUS_USAGE, "--cap-pcrs takes no other option but "
 			    "--tcti and --timeout");
 	if (extra > 1 || (extra && (o->mode == MODE_EKSIGN || o->mode == MODE_ATTEST)))
@@ -108,6 +112,16 @@ static int check_combination(int extra, struct options *o, struct failure *f)
 			    "--name to verify the key first");
 	if (o->out_file && o->public_file && !strcmp(o->out_file, o->public_file))
 		return fail(f, STATUS_USAGE, "--file and --public name the same file");
+	if (o->token_pin_file &&
+	    ((o->out_file && !strcmp(o->out_file, o->token_pin_file)) ||
+	     (o->public_file && !strcmp(o->public_file, o->token_pin_file))))
+		return fail(f, STATUS_USAGE, "--token-pin names the same file as "
+			    "--file or --public");
+	/* systemd pins the owner hierarchy's SRK, and nothing else. */
+	if (o->token_pin_file && o->mode != MODE_BOOT &&
+	    !(o->mode == MODE_CERTIFY && o->hierarchy && !strcmp(o->hierarchy, "owner")))
+		return fail(f, STATUS_USAGE, "--token-pin only applies to --boot and "
+			    "--certify owner");
 	if (o->ca && o->mode != MODE_ATTEST)
 		return fail(f, STATUS_USAGE, "--ca only applies to --attest");
 	if (o->require_null_name && o->mode != MODE_BOOT)
@@ -164,6 +178,9 @@ int options_parse(int argc, char **argv, struct options *o, struct failure *f)
 			break;
 		case OPT_PUBLIC:
 			o->public_file = optarg;
+			break;
+		case OPT_TOKEN_PIN:
+			o->token_pin_file = optarg;
 			break;
 		case OPT_CAP_PCRS:
 			ret = set_mode(o, MODE_CAP, f);

@@ -19,6 +19,7 @@ struct options {
 	const char *name_file;       /* --name: the enrolled signing-EK name */
 	const char *out_file;        /* --file */
 	const char *public_file;     /* --public */
+	const char *token_pin_file;  /* --token-pin */
 	uint32_t cap_pcrs;           /* --cap-pcrs, one bit per PCR */
 	const char *check_file;      /* positional: name file for the certified key */
 	const char *password;        /* --password */

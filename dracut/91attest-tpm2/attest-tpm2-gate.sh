@@ -9,6 +9,8 @@
 # shellcheck source=SCRIPTDIR/../../policy/attest-tpm2-lib.sh
 . /usr/lib/attest-tpm2/attest-tpm2-lib.sh
 
-while ! attest_tpm2_gate; do
+# Before udev is triggered most volumes' devices are not there yet: the
+# check compared the tokens of those that were.
+while ! attest_tpm2_gate ''; do
     emergency_shell -n attest-tpm2 "attest-tpm2: no passed TPM check in this boot; no encrypted volume unlocked."
 done

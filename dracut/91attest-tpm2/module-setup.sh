@@ -88,7 +88,8 @@ install() {
     dinfo "attest-tpm2: a refused boot caps PCRs $cap"
     [[ -s $ATTEST_TPM2_NAME_FILE ]] && inst_simple "$ATTEST_TPM2_NAME_FILE"
     inst_binary "$ATTEST_TPM2_BINARY" "$ATTEST_TPM2_BIN"
-    inst_multiple -o modprobe sleep mkdir mv sync poweroff halt
+    # cmp, blkid: the certified SRK against systemd's and the tokens' pins.
+    inst_multiple -o modprobe sleep mkdir mv sync poweroff halt cmp blkid
 
     if dracut_module_included "systemd"; then
         inst_simple "$moddir/attest-tpm2.service" "$systemdsystemunitdir/attest-tpm2.service"

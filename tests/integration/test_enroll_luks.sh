@@ -188,6 +188,30 @@ case $json in
 *) fail "token is systemd-tpm2, bound to sha256 PCR 7" "$json" ;;
 esac
 
+# The boot's hand-over check (policy/attest-tpm2-lib.sh) on this real
+# systemd 257 token: it pins the SRK that --token-pin names, and not TPM B's.
+"$BIN" -T "$TCTI_A" --certify owner -n "$WORK/a.name" --public "$WORK/a.srk" \
+	--token-pin "$WORK/a.pin" > /dev/null
+"$BIN" --eksign -T "$TCTI_B" > "$WORK/b.name"
+"$BIN" -T "$TCTI_B" --certify owner -n "$WORK/b.name" --public "$WORK/b.srk" \
+	--token-pin "$WORK/b.pin" > /dev/null
+printf 'img1 %s none luks\n' "$root/t/img1" > "$WORK/crypttab"
+# boot_consistent TPM: attest_tpm2_srk_consistent img1 with TPM's SRK as the
+# certified one.
+boot_consistent() {
+	mkdir -p "$WORK/run"
+	cp "$WORK/$1.srk" "$WORK/run/srk.tpm2b_public"
+	cp "$WORK/$1.pin" "$WORK/run/srk.pin"
+	W=$WORK L=$here/../policy/attest-tpm2-lib.sh sh -c '. "$L"
+		ATTEST_TPM2_RUN=$W/run ATTEST_TPM2_CRYPTTAB=$W/crypttab
+		ATTEST_TPM2_SYSTEMD_SRK=$W/no-systemd-srk
+		attest_tpm2_srk_consistent img1' > /dev/null 2>&1
+}
+if boot_consistent a; then pass "boot hand-over: the systemd 257 token pins the certified SRK"
+else fail "boot hand-over: the systemd 257 token pins the certified SRK" "refused"; fi
+if boot_consistent b; then fail "boot hand-over: against TPM B's SRK the token is refused" "passed"
+else pass "boot hand-over: against TPM B's SRK the token is refused"; fi
+
 # 2. The token unseals, by systemd's own unlock code (the one systemd-cryptsetup
 # uses: a session salted to the pinned SRK, the blob imported under 0x81000001,
 # PolicyPCR, Unseal), with the key checked against the key slot. cryptsetup's

@@ -72,6 +72,43 @@ case $OUT in *"persistent owner SRK 0x81000001"*) pass "boot names the persisten
 *) fail "boot names the persistent SRK" "$OUT" ;; esac
 same "boot writes the persistent SRK's key" "$(openssl pkey -pubin -in "$WORK/boot.pem" -outform DER | od -An -tx1)" \
 	"$(openssl pkey -pubin -in "$WORK/srk-ref.pem" -outform DER | od -An -tx1)"
+# An interposer that substitutes the persistent SRK in ReadPublic answers:
+# tpm2_readpublic through it reads another key; the check refuses.
+LPORT=$(free_port_pair)
+"$PYTHON" "$here/lib/interposer.py" --listen "$LPORT" --upstream "127.0.0.1:$TPM_PORT" \
+	--mode pubkey-srk --log "$WORK/lie.log" > /dev/null 2>&1 &
+lie_pid=$!
+wait_port $((LPORT + 1))
+tpm2_readpublic -Q -T "swtpm:host=127.0.0.1,port=$LPORT" -c 0x81000001 -o "$WORK/lie.tpm2b_public"
+if [ -s "$WORK/lie.tpm2b_public" ] && ! cmp -s "$WORK/lie.tpm2b_public" "$WORK/srk-ref.tpm2b_public"; then
+	pass "pubkey-srk: tpm2_readpublic through the interposer reads another SRK"
+else
+	fail "pubkey-srk: tpm2_readpublic through the interposer reads another SRK" "same key, or none"
+fi
+rm -f "$WORK/lie.pin"
+run "$BIN" -T "swtpm:host=127.0.0.1,port=$LPORT" --boot -n "$WORK/ek.name" --token-pin "$WORK/lie.pin"
+expect "a substituted persistent SRK is refused" 1
+no_file "a substituted persistent SRK gives no pin" "$WORK/lie.pin"
+kill "$lie_pid" 2>/dev/null
+wait "$lie_pid" 2>/dev/null
+
+# The pin systemd-cryptenroll stores in a systemd-tpm2 token (tpm2_srk) is
+# Esys_TR_Serialize of the SRK at 0x81000001, which tpm2_readpublic -t writes.
+setup tpm2_readpublic -Q -c 0x81000001 -t "$WORK/srk-ref.tr"
+rm -f "$WORK/pin"
+run "$BIN" --certify owner -n "$WORK/ek.name" --token-pin "$WORK/pin"
+expect "certify owner --token-pin" 0
+same "--token-pin is base64 of tpm2_readpublic -t's serialized ESYS_TR" \
+	"$(base64 -d < "$WORK/pin" | od -An -v -tx1 | tr -d ' \n')" \
+	"$(od -An -v -tx1 "$WORK/srk-ref.tr" | tr -d ' \n')"
+same "--token-pin is one unwrapped base64 line, as in the token's JSON" \
+	"$(wc -l < "$WORK/pin") $(tr -d 'A-Za-z0-9+/=\n' < "$WORK/pin" | wc -c)" "1 0"
+rm -f "$WORK/pin"
+run "$BIN" --certify null -n "$WORK/ek.name" --token-pin "$WORK/pin"
+expect "--token-pin with --certify null" 2
+no_file "--token-pin with --certify null writes nothing" "$WORK/pin"
+run "$BIN" --certify owner -n "$WORK/ek.name" -f "$WORK/pin" --token-pin "$WORK/pin"
+expect "--token-pin and --file naming one file" 2
 run "$BIN" --certify owner -n "$WORK/ek.name" -o
 expect "certify owner with a persistent SRK" 0
 same "certify owner prints the persistent SRK's name (tpm2_readpublic)" "$OUT" "$REF"
@@ -102,9 +139,10 @@ setup tpm2_load -Q -C "$WORK/p.ctx" -u "$WORK/c.pub" -r "$WORK/c.priv" -c "$WORK
 setup tpm2_flushcontext -t
 setup tpm2_evictcontrol -Q -C o -c "$WORK/c.ctx" 0x81000001
 tpm2_flushcontext -t
-run "$BIN" --boot -n "$WORK/ek.name" -f "$WORK/child.pem"
+run "$BIN" --boot -n "$WORK/ek.name" -f "$WORK/child.pem" --token-pin "$WORK/child.pin"
 expect "a child key at 0x81000001 is refused" 1
 no_file "a refused persistent SRK writes no file" "$WORK/child.pem"
+no_file "a refused persistent SRK writes no pin" "$WORK/child.pin"
 
 # A signing key there is not an SRK at all.
 setup tpm2_evictcontrol -Q -C o -c 0x81000001

@@ -20,7 +20,7 @@ group_packages() {
 		swtpm swtpm-tools tpm2-tools openssl python3" ;;
 	check) group_packages demo
 		echo "libcmocka-dev musl-tools dpkg-dev xz-utils file clang libclang-rt-14-dev
-		qemu-system-x86 mmdebstrap systemd
+		qemu-system-x86 mmdebstrap systemd cryptsetup-bin
 		autoconf automake libtool autoconf-archive libltdl-dev binutils linux-libc-dev
 		debian-archive-keyring time" ;;
 	lint) group_packages demo

@@ -47,6 +47,11 @@ Modes (default target in brackets; --target-cc/--nth override it):
                     would notice that.  --nth N alters only the Nth
                     CreatePrimary under that hierarchy (counting failed
                     ones; e.g. --nth 1: the kernel's NULL key at boot).
+  pubkey-srk        in ReadPublic answers for the persistent SRK at
+                    0x81000001 (as systemd-tpm2-setup makes it), put another
+                    valid point into outPublic.unique and recompute name and
+                    qualifiedName (an owner-hierarchy primary's), the same
+                    lie every time
   flip-attest|flip-sig-r|flip-sig-s|flip-any  [Certify]
                     flip one random bit in certifyInfo, in signature R, in
                     signature S (RSA/HMAC: the one signature buffer), or
@@ -119,6 +124,8 @@ CMD_HANDLES = {cc: n for cc, (_, n) in COMMANDS.items()}
 RSP_HANDLES = {0x131: 1, 0x176: 1, 0x161: 1, 0x157: 1, 0x167: 1, 0x191: 1}
 HIERARCHY = {'pubkey-null': 0x40000007, 'pubkey-owner': 0x40000001,
              'pubkey-ek': 0x4000000B}
+# Where systemd-tpm2-setup persists the SRK.
+SRK_HANDLE = 0x81000001
 HASHES = {0x0004: 'sha1', 0x000B: 'sha256', 0x000C: 'sha384',
           0x000D: 'sha512'}
 ALG_NULL, ALG_RSA, ALG_ECC = 0x0010, 0x0001, 0x0023
@@ -470,6 +477,15 @@ class Interposer:
                              % handles[0])
                     return self.reauth(cmd, out, cc), False
             return rsp, False
+        if mode == 'pubkey-srk':
+            if cc == 0x173 and handles and handles[0] == SRK_HANDLE:
+                _, params, _ = self.split(rsp, 0)
+                ps, pe = Reader(params).tpm2b()
+                self.fake_public(params[ps:pe], HIERARCHY['pubkey-owner'])
+                self.log('tamper replace-pubkey ReadPublic handle=0x%08x'
+                         % handles[0])
+                return self.reauth(cmd, self.tamper_readpublic(rsp), cc), False
+            return rsp, False
         if mode == 'empty-nv-list':
             if cc == 0x17A and nv_handle_listing(cmd):
                 head, _, auth = self.split(rsp, 0)
@@ -704,7 +720,8 @@ def command_code(text):
     return CC_BY_NAME.get(text.lower()) or int(text, 0)
 
 
-MODES = ['pass', 'pubkey-null', 'pubkey-owner', 'pubkey-ek', 'flip-attest',
+MODES = ['pass', 'pubkey-null', 'pubkey-owner', 'pubkey-ek', 'pubkey-srk',
+         'flip-attest',
          'flip-sig-r', 'flip-sig-s', 'flip-any', 'record-certify',
          'replay-certify', 'swap-response', 'truncate', 'truncate-raw',
          'oversize', 'oversize-short', 'tpm-error', 'stall', 'empty-nv-list']

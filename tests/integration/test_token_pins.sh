@@ -1,0 +1,212 @@
+#!/bin/sh
+# The boot policy's SRK hand-over checks (policy/attest-tpm2-lib.sh), on real
+# LUKS2 headers read by cryptsetup: after a verified check, a crypttab
+# volume whose systemd-tpm2 token pins another SRK, or a systemd SRK file
+# that is not the certified key, refuses; a token pinned to the certified SRK
+# passes; a token that pins nothing passes with a warning. The pins are the
+# binary's --token-pin output for two real TPMs (their format is checked
+# against tpm2_readpublic -t in test_persistent_srk.sh).
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$here/.." && pwd)
+. "$here/lib/swtpm.sh"
+. "$here/lib/check.sh"
+
+if ! command -v cryptsetup > /dev/null 2>&1; then
+	fail "token pins" "cryptsetup is not installed (make deps installs cryptsetup-bin)"
+	exit 1
+fi
+
+WORK=$(mktemp -d)
+cleanup() {
+	swtpm_stop "$WORK/a"
+	swtpm_stop "$WORK/b"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# The certified SRK of TPM A (the enrolled one) and of TPM B (a foreign one).
+for t in a b; do
+	swtpm_provision "$WORK/$t" nocert || { fail "provision $t" "swtpm_setup failed"; exit 1; }
+	swtpm_start "$WORK/$t"
+	if ! "$BIN" -T "$TCTI" --eksign > "$WORK/$t.name" ||
+		! "$BIN" -T "$TCTI" --certify owner -n "$WORK/$t.name" --public "$WORK/$t.tpm2b_public" \
+			--token-pin "$WORK/$t.pin" > /dev/null; then
+		fail "certify $t" "the binary failed"
+		exit 1
+	fi
+	swtpm_stop "$WORK/$t"
+done
+read -r pin_a < "$WORK/a.pin"
+read -r pin_b < "$WORK/b.pin"
+if [ "$pin_a" != "$pin_b" ]; then pass "two TPMs give two pins"
+else fail "two TPMs give two pins" "same pin"; fi
+
+# One LUKS2 header per case (no device-mapper needed: the header is only read).
+# newvol NAME [TOKEN-JSON-SRK-FIELD]: a volume with one systemd-tpm2 token.
+printf 'test-key' > "$WORK/key"
+: > "$WORK/crypttab"
+newvol() {
+	truncate -s 20M "$WORK/$1.img"
+	cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+		--key-file "$WORK/key" "$WORK/$1.img" > /dev/null 2>&1 ||
+		{ fail "newvol $1" "luksFormat failed"; return 1; }
+	# systemd-cryptenroll's token fields (systemd 257), with a dummy blob.
+	printf '{"type":"systemd-tpm2","keyslots":["0"],"tpm2-blob":"AAAA","tpm2-pcrs":[7],"tpm2-pcr-bank":"sha256","tpm2-primary-alg":"ecc","tpm2-policy-hash":"%s"%s}\n' \
+		"$(printf '%064d' 0)" "${2:+,\"tpm2_srk\":\"$2\"}" > "$WORK/$1.json"
+	cryptsetup token import --json-file "$WORK/$1.json" "$WORK/$1.img" > /dev/null 2>&1 ||
+		{ fail "newvol $1" "token import failed"; return 1; }
+	printf '%s %s none luks\n' "$1" "$WORK/$1.img" >> "$WORK/crypttab"
+}
+newvol good "$pin_a"
+newvol foreign "$pin_b"
+newvol unpinned
+# JSON may escape "/" as "\/": a pin with slashes must read back as stored.
+newvol slashes 'AAAA/BB+/CC=='
+
+# lib CODE: run CODE in a fresh shell that has sourced the boot library, on
+# this test's state (its paths in place of /run, /etc and /proc; /dev/null as
+# the "TPM device" that the check waits for, the binary reaching the swtpm
+# through TPM2TOOLS_TCTI). Sets OUT (stdout and stderr) and RC.
+# shellcheck disable=SC2016 # CODE is expanded by that shell, not this one
+lib() {
+	OUT=$(REPO=$repo W=$WORK B=$BIN sh -c '
+		. "$REPO/policy/attest-tpm2-lib.sh"
+		ATTEST_TPM2_RUN=$W/run
+		ATTEST_TPM2_CRYPTTAB=$W/crypttab
+		ATTEST_TPM2_SYSTEMD_SRK=$W/systemd-srk
+		ATTEST_TPM2_CONF=$W/attest-tpm2.conf
+		ATTEST_TPM2_CMDLINE=$W/cmdline
+		ATTEST_TPM2_CMDLINE_D=$W/cmdline.d
+		ATTEST_TPM2_DEVICES=/dev/null
+		ATTEST_TPM2_BIN=$B
+		eval "$1"
+		rc=$?
+		echo "ATTEST-TEST-RC=$rc"
+		[ -z "${_at_why:-}" ] || echo "ATTEST-TEST-WHY=$_at_why"
+	' lib "$1" 2>&1)
+	RC=$(printf '%s\n' "$OUT" | sed -n 's/^ATTEST-TEST-RC=//p')
+}
+reset_state() {
+	rm -rf "$WORK/run" "$WORK/systemd-srk"
+	mkdir -p "$WORK/run"
+	echo verified > "$WORK/run/gate"
+	cp "$WORK/a.tpm2b_public" "$WORK/run/srk.tpm2b_public"
+	cp "$WORK/a.pin" "$WORK/run/srk.pin"
+	printf 'ATTEST_TPM2_%s\n' ON_FAILURE=shell "NAME_FILE=$WORK/a.name" CAP_PCRS=7 > "$WORK/attest-tpm2.conf"
+	: > "$WORK/cmdline"
+}
+# case_rc NAME WANT [REGEX]: the last lib call returned WANT, and its output
+# matches REGEX.
+case_rc() {
+	if [ "$RC" != "$2" ]; then
+		fail "$1" "returned $RC, wanted $2: $OUT"
+	elif [ -n "${3:-}" ] && ! printf '%s\n' "$OUT" | grep -Eq "$3"; then
+		fail "$1" "no '$3' in: $OUT"
+	else
+		pass "$1"
+	fi
+}
+
+reset_state
+lib "attest_tpm2_token_srks $WORK/good.img"
+same "the token's pin as the boot library reads it" \
+	"$(printf '%s\n' "$OUT" | grep -v '^ATTEST-TEST')" "$pin_a"
+lib "attest_tpm2_token_srks $WORK/slashes.img"
+same "a pin with slashes reads back as stored ($(cryptsetup token export --token-id 0 "$WORK/slashes.img" |
+	grep -o '"tpm2_srk":"[^"]*"'))" "$(printf '%s\n' "$OUT" | grep -v '^ATTEST-TEST')" 'AAAA/BB+/CC=='
+lib "attest_tpm2_token_srks $WORK/unpinned.img"
+same "a token without tpm2_srk reads as -" "$(printf '%s\n' "$OUT" | grep -v '^ATTEST-TEST')" "-"
+
+reset_state
+lib 'attest_tpm2_srk_consistent good'
+case_rc "a token pinned to the certified SRK passes" 0
+lib 'attest_tpm2_srk_consistent foreign'
+case_rc "a token pinned to another TPM's SRK is refused" 1 'WHY=.*foreign.img is pinned to an SRK other than the certified one'
+lib 'attest_tpm2_srk_consistent unpinned'
+case_rc "a token that pins no SRK passes, with a warning" 0 'WARNING: a systemd-tpm2 token of .*unpinned.img pins no SRK'
+lib 'attest_tpm2_srk_consistent'
+case_rc "every crypttab volume: one foreign pin refuses" 1 'foreign.img'
+lib 'attest_tpm2_srk_consistent no-such-volume'
+case_rc "a volume not in crypttab has nothing to compare" 0
+
+cp "$WORK/a.tpm2b_public" "$WORK/systemd-srk"
+lib 'attest_tpm2_srk_consistent good'
+case_rc "systemd's SRK file equal to the certified SRK passes" 0
+cp "$WORK/b.tpm2b_public" "$WORK/systemd-srk"
+lib 'attest_tpm2_srk_consistent good'
+case_rc "systemd's SRK file naming another key is refused" 1 'WHY=the SRK systemd read from the TPM .* is not the certified one'
+head -c 10 "$WORK/a.tpm2b_public" > "$WORK/systemd-srk"
+lib 'attest_tpm2_srk_consistent good'
+case_rc "a truncated systemd SRK file is refused" 1 'is not the certified one'
+
+# The gates that run before each volume opens.
+reset_state
+lib 'attest_tpm2_gate good'
+case_rc "initrd gate: the well-pinned volume opens" 0
+lib "attest_tpm2_gate ''"
+case_rc "initrd gate without a volume: the flag alone" 0
+lib "attest_tpm2_gate '*'"
+case_rc "initrd gate for every volume: one foreign pin refuses" 1 'FATAL: a systemd-tpm2 token of .*foreign.img is pinned'
+reset_state
+lib 'attest_tpm2_gate foreign'
+case_rc "initrd gate: the foreign-pinned volume is refused" 1 'FATAL: a systemd-tpm2 token of .*foreign.img is pinned'
+if [ -s "$WORK/run/gate" ]; then fail "initrd gate: the refusal clears the flag" "$(cat "$WORK/run/gate")"
+else pass "initrd gate: the refusal clears the flag"; fi
+lib 'attest_tpm2_gate good'
+case_rc "initrd gate: after that refusal, no volume opens" 1
+reset_state
+lib 'attest_tpm2_host_gate foreign'
+case_rc "host gate: the foreign-pinned volume is refused" 1 'FATAL: a systemd-tpm2 token of .*foreign.img is pinned.*refusing to unlock foreign'
+lib 'attest_tpm2_host_gate good'
+case_rc "host gate: the well-pinned volume opens" 0
+echo warn > "$WORK/run/gate"
+lib 'attest_tpm2_gate foreign'
+case_rc "initrd gate under policy warn: pins are not compared" 0
+
+# A volume given on the kernel command line (rd.luks.uuid=) is not in
+# crypttab: systemd names it luks-UUID, and the gate finds it by that UUID
+# (on a loop device: blkid looks at block devices only).
+loop=$(losetup -f --show "$WORK/foreign.img" 2> /dev/null)
+if [ -n "$loop" ]; then
+	reset_state
+	lib "attest_tpm2_gate luks-$(cryptsetup luksUUID "$WORK/foreign.img")"
+	case_rc "initrd gate: luks-UUID, not in crypttab, pinned elsewhere: refused" 1 "pinned to an SRK other"
+	losetup -d "$loop"
+else
+	fail "initrd gate: luks-UUID, not in crypttab" "no loop device for the test"
+fi
+
+# The check itself, with the binary against TPM A: it writes the certified
+# SRK's pin, and a foreign-pinned volume in crypttab turns a verified TPM
+# into a refusal, with PCR 7 capped.
+reset_state
+rm -f "$WORK/run/gate" "$WORK/run/srk.pin" "$WORK/run/srk.tpm2b_public"
+swtpm_start "$WORK/a"
+export TPM2TOOLS_TCTI="$TCTI"
+cp "$WORK/crypttab" "$WORK/crypttab.all"
+grep '^good ' "$WORK/crypttab.all" > "$WORK/crypttab"
+lib attest_tpm2_check
+case_rc "check: verified, and the volume's pin is the certified SRK's" 0
+same "check: the gate says verified" "$(cat "$WORK/run/gate" 2> /dev/null)" verified
+same "check: writes the certified SRK's pin" "$(cat "$WORK/run/srk.pin" 2> /dev/null)" "$pin_a"
+if cmp -s "$WORK/run/srk.tpm2b_public" "$WORK/a.tpm2b_public"; then pass "check: writes the certified SRK's TPM2B_PUBLIC"
+else fail "check: writes the certified SRK's TPM2B_PUBLIC" "differs or missing"; fi
+pcr7_before=$(tpm2_pcrread -Q sha256:7 -o /dev/stdout | od -An -v -tx1 | tr -d ' \n')
+cp "$WORK/crypttab.all" "$WORK/crypttab"
+lib attest_tpm2_check
+case_rc "check: a foreign-pinned volume refuses a verified TPM" 1 'FATAL: a systemd-tpm2 token of .*foreign.img is pinned'
+case_rc "check: and caps PCR 7 first" 1 'PCRs 7 capped'
+pcr7_after=$(tpm2_pcrread -Q sha256:7 -o /dev/stdout | od -An -v -tx1 | tr -d ' \n')
+if [ -n "$pcr7_after" ] && [ "$pcr7_before" != "$pcr7_after" ]; then pass "check: PCR 7 moved (tpm2_pcrread)"
+else fail "check: PCR 7 moved (tpm2_pcrread)" "$pcr7_before -> $pcr7_after"; fi
+if [ -s "$WORK/run/gate" ]; then fail "check: no gate flag after the refusal" "$(cat "$WORK/run/gate")"
+else pass "check: no gate flag after the refusal"; fi
+cp "$WORK/b.tpm2b_public" "$WORK/systemd-srk"
+grep '^good ' "$WORK/crypttab.all" > "$WORK/crypttab"
+rm -f "$WORK/run/refused"
+lib attest_tpm2_check
+case_rc "check: systemd's SRK file naming another key refuses" 1 'FATAL: the SRK systemd read from the TPM'
+swtpm_stop "$WORK/a"
+finish
