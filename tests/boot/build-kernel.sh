@@ -1,10 +1,12 @@
 #!/bin/sh
 # Build (or reuse) a minimal kernel with CONFIG_TCG_TPM2_HMAC=y, so that
-# /sys/class/tpm/tpm0/null_name exists, for the boot tests.
+# /sys/class/tpm/tpm0/null_name exists, for the boot tests. Its TPM chip
+# drivers (tpm_tis, tpm_crb) are modules, as on kernels that build them so:
+# the TPM appears only when an image carries and loads its driver.
 #
 # The kernel comes from Debian's linux-source-6.12 package over
 # "make tinyconfig" merged with tests/boot/tpm-hmac-min.config. The bzImage
-# is cached outside the clone, keyed by the source package version and the
+# and the modules tree (modules/lib/modules/RELEASE) are cached outside the clone, keyed by the source package version and the
 # fragment's hash, and built in a temporary folder renamed into place only
 # when complete. Prints the path of the bzImage on stdout.
 #
@@ -53,12 +55,13 @@ log "configuring: tinyconfig + $(basename "$fragment")"
 make -C "$srcdir" -s tinyconfig >&2
 (cd "$srcdir" && ./scripts/kconfig/merge_config.sh -m .config "$fragment" >&2)
 make -C "$srcdir" -s olddefconfig >&2
-for opt in CONFIG_TCG_TPM2_HMAC CONFIG_TCG_TIS CONFIG_DM_CRYPT CONFIG_VIRTIO_BLK CONFIG_EXT4_FS; do
-	grep -q "^$opt=y" "$srcdir/.config" || { log "$opt did not survive olddefconfig"; exit 1; }
+for opt in CONFIG_TCG_TPM2_HMAC=y CONFIG_TCG_TIS=m CONFIG_TCG_CRB=m CONFIG_DM_CRYPT=y \
+	CONFIG_VIRTIO_BLK=y CONFIG_EXT4_FS=y; do
+	grep -q "^$opt\$" "$srcdir/.config" || { log "$opt did not survive olddefconfig"; exit 1; }
 done
 jobs=$(nproc 2>/dev/null || echo 2)
-log "building bzImage with $jobs jobs (about 11 minutes on 2 cores)"
-make -C "$srcdir" -s -j"$jobs" bzImage >&2
+log "building bzImage and modules with $jobs jobs (about 11 minutes on 2 cores)"
+make -C "$srcdir" -s -j"$jobs" bzImage modules >&2
 
 mkdir -p "$tmp/out"
 cp "$srcdir/arch/x86/boot/bzImage" "$tmp/out/bzImage"
@@ -70,6 +73,8 @@ for f in modules.builtin modules.builtin.modinfo modules.order; do
 	fi
 done
 make -C "$srcdir" -s kernelrelease > "$tmp/out/release"
+make -C "$srcdir" -s INSTALL_MOD_PATH="$tmp/out/modules" INSTALL_MOD_STRIP=1 modules_install >&2
+[ -n "$(find "$tmp/out/modules" -name 'tpm_tis.ko*')" ] || { log "tpm_tis.ko was not installed"; exit 1; }
 rm -rf "$srcdir"
 if ! mv "$tmp/out" "$dest" 2>/dev/null; then
 	# Another run finished first; use its result.

@@ -52,6 +52,16 @@ stage_install() {
 	install -m 0644 "$repo/policy/attest-tpm2.conf" "$d/etc/attest-tpm2.conf"
 }
 
+# stage_modules KDIR KREL USRDIR: the test kernel's modules tree (cached by
+# build-kernel.sh) as USRDIR/lib/modules/KREL, with depmod's output.
+stage_modules() {
+	mkdir -p "$3/lib/modules"
+	rm -rf "${3:?}/lib/modules/$2"
+	cp -a "$1/modules/lib/modules/$2" "$3/lib/modules/$2" || return 1
+	rm -f "$3/lib/modules/$2/build" "$3/lib/modules/$2/source"
+	depmod -b "$3" "$2" 2> /dev/null
+}
+
 free_port() {
 	p=$((20000 + ($$ % 2000) * 10 + ${1:-0} * 2))
 	while ss -Hltn "sport = :$p" 2> /dev/null | grep -q . ||
@@ -149,13 +159,33 @@ shell_re='Dropping to debug shell|Entering emergency mode|\(initramfs\) |You are
 # separated by "|") at the first shell prompt, as someone at the console
 # would, and stops 5 s after UNTIL shows in the log instead: a regex, or
 # N:regex for N matching lines.
-# TPMSTATE+hang: the TPM stops answering once /init runs; TPMSTATE+pause: the
-# same, until the log says "ATTEST-TPM2-TEST killed". Writes the seconds
-# taken to $work/NAME.secs.
+# TPMSTATE+stall: the TPM never answers the check's first Certify (a bus
+# interposer, tests/boot/unlock/interposer.py, withholds it and answers
+# QEMU's control channel itself; bus log in NAME.bus). TPMSTATE+pause: the
+# TPM stops answering once its driver is up (the test image's early script
+# says so when the command line has attest_test_ready), until the log says
+# "ATTEST-TPM2-TEST killed" (swtpm is stopped and continued: QEMU itself
+# would freeze if the guest cancelled a command meanwhile).
+# Writes the seconds taken to $work/NAME.secs.
 boot() {
 	name=$1 kernel=$2 initrd=$3 tpm=$4 append=$5 send=${6:-} until=${7:-} bdisk=${8:-$disk}
 	blog=$work/$name.log
 	: > "$blog"
+	hang=
+	resume=
+	stall=
+	case "$tpm" in
+	*+stall)
+		stall=yes
+		tpm=${tpm%+stall}
+		;;
+	*+pause)
+		hang=yes
+		resume=yes
+		tpm=${tpm%+pause}
+		;;
+	esac
+	[ -z "$hang" ] || append="$append attest_test_ready"
 	set -- -accel tcg -m 1024 -smp 1 -nodefaults -no-reboot -display none \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 no_timer_check $append" \
@@ -181,20 +211,7 @@ boot() {
 		set -- "$@" -serial "file:$blog"
 	fi
 	tpid=
-	hang=
-	resume=
-	case "$tpm" in
-	*+hang)
-		# The TPM stops answering once the kernel has handed over to /init.
-		hang=yes
-		tpm=${tpm%+hang}
-		;;
-	*+pause)
-		hang=yes
-		resume=yes
-		tpm=${tpm%+pause}
-		;;
-	esac
+	prxpid=
 	if [ "$tpm" != none ]; then
 		st=$work/tpm-$name
 		rm -rf "$st"
@@ -208,17 +225,30 @@ boot() {
 			i=$((i + 1))
 			sleep 0.1
 		done
+		if [ -n "$stall" ]; then
+			/usr/bin/python3 "$repo/tests/boot/unlock/interposer.py" --listen "$work/$name.tpm.sock" \
+				--upstream "$sock" --log "$work/$name.bus" --mode stall --stall-at Certify --nth 1 \
+				> "$work/$name.ready" 2> "$work/$name.proxy.err" &
+			prxpid=$!
+			i=0
+			until grep -q ready "$work/$name.ready" 2> /dev/null || [ $i -ge 200 ]; do
+				i=$((i + 1))
+				sleep 0.05
+			done
+			sock=$work/$name.tpm.sock
+		fi
 		set -- "$@" -chardev "socket,id=chrtpm,path=$sock" \
 			-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
 	fi
+	limit=$boot_timeout
 	start=$(date +%s)
 	qemu-system-x86_64 "$@" > "$work/$name.qemu.log" 2>&1 &
 	qpid=$!
 	sent=
 	while kill -0 "$qpid" 2> /dev/null; do
 		now=$(date +%s)
-		if [ $((now - start)) -ge "$boot_timeout" ]; then
-			echo "ATTEST-TPM2-TEST timeout after ${boot_timeout}s" >> "$blog"
+		if [ $((now - start)) -ge "$limit" ]; then
+			echo "ATTEST-TPM2-TEST timeout after ${limit}s" >> "$blog"
 			break
 		fi
 		# A panicked kernel (with no panic= to reboot it) never moves on.
@@ -226,7 +256,7 @@ boot() {
 			sleep 1
 			break
 		fi
-		if [ -n "$hang" ] && grep -q 'Run /init as init process' "$blog"; then
+		if [ -n "$hang" ] && grep -q 'ATTEST-TPM2-TEST TPM ready' "$blog"; then
 			kill -STOP "$tpid"
 			hang=
 		fi
@@ -268,6 +298,10 @@ boot() {
 	kill -KILL "$qpid" 2> /dev/null
 	wait "$qpid" 2> /dev/null
 	[ -z "$tpid" ] || wait "$tpid" 2> /dev/null
+	if [ -n "$prxpid" ]; then
+		kill "$prxpid" 2> /dev/null
+		wait "$prxpid" 2> /dev/null
+	fi
 	if [ -n "$catpid" ]; then
 		kill "$catpid" 2> /dev/null
 		wait "$catpid" 2> /dev/null

@@ -11,7 +11,12 @@
 #   stock    Debian kernel without null_name: SRK-only check, unlocked
 #   strict   same with rd.attest_tpm2.require_null_name=1: refused
 #   notpm    no TPM device at all: refused
-#   hang     the TPM stops answering once /init runs: refused in bounded time
+#   hang     the TPM never answers the check's first Certify (a bus
+#            interposer withholds it): refused in bounded time
+#   hostonly (dracut) good, from a --hostonly image built on a host with no
+#            TPM driver loaded: the test kernel's TPM drivers are modules, so
+#            this unlocks only if the image carries and loads them (every
+#            initramfs-tools image here is MODULES=list: the same proof)
 # (these images use ATTEST_TPM2_ON_FAILURE=shell: every refusal caps PCR 7
 # first, then ends at a recovery shell that can be judged), then the bypass
 # cases, each passing only when nothing was unlocked and no switch-root
@@ -87,18 +92,12 @@ stock_tree=$sdir/root/lib/modules/$srel
 export work srel stock_tree
 log "kernels: $krel (null_name), $srel (stock); setup took $(($(date +%s) - t0))s"
 
-# Modules trees as the generators expect them. The test kernel has all it
-# needs built in: an empty tree with depmod's output is enough.
+# Modules trees as the generators expect them: the test kernel's (its TPM
+# drivers are modules), and an empty one for the stock kernel, whose tree
+# comes in through stock_tree.
 kst=$work/kstage
-mkdir -p "$kst/usr/lib/modules/$krel" "$kst/usr/lib/modules/$srel" "$work/boot"
-for f in modules.builtin modules.builtin.modinfo modules.order; do
-	if [ -f "$kdir/$f" ]; then
-		cp "$kdir/$f" "$kst/usr/lib/modules/$krel/"
-	else
-		: > "$kst/usr/lib/modules/$krel/$f"
-	fi
-done
-depmod -b "$kst/usr" "$krel" 2> /dev/null || die "depmod failed"
+mkdir -p "$kst/usr/lib/modules/$srel" "$work/boot"
+stage_modules "$kdir" "$krel" "$kst/usr" || die "cannot stage the test kernel's modules"
 cp "$kdir/config" "$work/boot/config-$krel"
 cp "$sdir/root/boot/config-$srel" "$work/boot/"
 
@@ -158,14 +157,37 @@ $tcti /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0 /usr/bin/attest-test-ea
 #                     TPM-sealed disk key), and prove it unseals;
 #   attest_test_kill  in the background, kill the check (attest_tpm2_primary
 #                     and the script that runs it, unless that is PID 1) as
-#                     soon as it runs.
+#                     soon as it runs;
+#   attest_test_ready say "ATTEST-TPM2-TEST TPM ready" once the TPM's driver
+#                     is loaded and its device is there (boot() pauses the
+#                     TPM then).
+# The first and the last load the TPM driver themselves: the test kernel has
+# it as a module, and this runs before udev.
 early=$work/attest-test-early
 cat > "$early" <<'EOF'
 #!/bin/sh
 read -r cmdline < /proc/cmdline
 export TPM2TOOLS_TCTI=device:/dev/tpmrm0 TSS2_LOG=all+none
+tpm_ready() {
+	modprobe -q tpm_tis 2> /dev/null
+	i=0
+	while [ ! -c /dev/tpmrm0 ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -c /dev/tpmrm0 ]
+}
+# Ready also means idle: the kernel reads the new chip as a hardware RNG
+# right after it registers, and a TPM that stops in the middle of that
+# holds the chip's lock until the kernel's own long timeout.
+case " $cmdline " in
+*" attest_test_ready "*)
+	tpm_ready && sleep 2 && echo "ATTEST-TPM2-TEST TPM ready" > /dev/console
+	;;
+esac
 case " $cmdline " in
 *" attest_test_seal "*)
+	tpm_ready
 	mkdir -p /run/test-seal
 	cd /run/test-seal || exit 1
 	echo attest-test-secret > secret
@@ -253,9 +275,14 @@ EOF
 chmod 0755 "$itconf/hooks/test-unlock" "$itconf/scripts/local-top/test-unlock"
 
 # ------------------------------------------------------------- image builds
-# build FLAVOUR KREL OUT with|without ETCDIR
+# build FLAVOUR KREL OUT with|without ETCDIR [hostonly]: hostonly builds as
+# distributions do, for this host only (dracut --hostonly). This host has no
+# TPM driver loaded (nor a TPM), so only the module's own "every TPM driver"
+# rule can put one in. (initramfs-tools images here are all MODULES=list,
+# narrower than the host-only MODULES=dep, which cannot find the root device
+# inside the build's mount namespace.)
 build() {
-	fl=$1 kv=$2 out=$3 with=$4 etc=$5
+	fl=$1 kv=$2 out=$3 with=$4 etc=$5 ho=${6:-}
 	lower=$kst/usr
 	[ "$with" = with ] && lower=$stage/usr:$kst/usr
 	case "$fl" in
@@ -263,7 +290,9 @@ build() {
 		mods="base crypt rootfs-block"
 		[ "$fl" = dracut-systemd ] && mods="systemd systemd-initrd dracut-systemd $mods"
 		[ "$with" = with ] && mods="$mods attest-tpm2"
-		set -- dracut -f -q --no-hostonly --no-hostonly-cmdline --no-early-microcode \
+		hostonly=--no-hostonly
+		[ -z "$ho" ] || hostonly=--hostonly
+		set -- dracut -f -q "$hostonly" --no-hostonly-cmdline --no-early-microcode \
 			--compress zstd -m "$mods" --include "$work/incl" / --install "${test_tools%/usr/bin/attest-test-early}" --kver "$kv"
 		[ "$kv" = "$srel" ] && set -- "$@" --add-drivers "virtio_pci virtio_blk ext4"
 		set -- "$@" "$out"
@@ -291,13 +320,32 @@ for fl in $flavours; do
 	wait "$p3" || ok=no
 	if [ "$fl" = initramfs-tools ]; then
 		build "$fl" "$krel" "$work/$fl-default.img" with "$work/etc-default" || ok=no
+	else
+		build "$fl" "$krel" "$work/$fl-hostonly.img" with "$work/etc-mod" hostonly || ok=no
 	fi
 	if [ $ok = yes ]; then
-		n=4
-		[ "$fl" != initramfs-tools ] || n=5
+		n=5
 		pass "build-$fl ($(($(date +%s) - s))s for $n images)"
 	else
 		fail "build-$fl (see $work/$fl*.buildlog)"
+	fi
+done
+
+# The hostonly (dracut) and MODULES=list (initramfs-tools) images carry the
+# TPM chip drivers, though this host has none loaded.
+for fl in $flavours; do
+	case $fl in
+	initramfs-tools) lsinitramfs "$work/$fl.img" > "$work/$fl-drivers.list" 2> /dev/null ;;
+	*) lsinitrd "$work/$fl-hostonly.img" > "$work/$fl-drivers.list" 2> /dev/null ;;
+	esac
+	why=
+	for m in tpm_tis tpm_crb; do
+		grep -q "lib/modules/$krel/kernel/drivers/char/tpm/$m\.ko" "$work/$fl-drivers.list" || why="$why missing:$m"
+	done
+	if [ -z "$why" ]; then
+		pass "drivers-image-$fl (tpm_tis and tpm_crb in, none loaded on the build host)"
+	else
+		fail "drivers-image-$fl ($why)"
 	fi
 done
 
@@ -498,7 +546,13 @@ for fl in ${ATTEST_TPM2_MATRIX_FLAVOURS-$flavours}; do
 	boot "stock-$fl" "$skernel" "$simg" "$work/tpm-a" "$args" &
 	boot "strict-$fl" "$skernel" "$simg" "$work/tpm-a" "$args rd.attest_tpm2.require_null_name=1" &
 	wait
-	boot "hang-$fl" "$kbz" "$img" "$work/tpm-a+hang" "$args"
+	if [ "$fl" = initramfs-tools ]; then
+		boot "hang-$fl" "$kbz" "$img" "$work/tpm-a+stall" "$args"
+	else
+		boot "hang-$fl" "$kbz" "$img" "$work/tpm-a+stall" "$args" &
+		boot "hostonly-$fl" "$kbz" "$work/$fl-hostonly.img" "$work/tpm-a" "$args" &
+		wait
+	fi
 	expect "good-$fl" unlocked ''
 	expect "foreign-$fl" refused 'TPM verification FAILED' 'PCRs 7 capped'
 	expect "warn-$fl" warned ''
@@ -506,6 +560,7 @@ for fl in ${ATTEST_TPM2_MATRIX_FLAVOURS-$flavours}; do
 	expect "stock-$fl" unlocked '[Uu]nverified'
 	expect "strict-$fl" refused 'attest_tpm2_primary: .*null_name' 'PCRs 7 capped'
 	expect "hang-$fl" refused 'did not finish within|TPM is unreachable' 'could NOT cap PCRs 7'
+	[ "$fl" = initramfs-tools ] || expect "hostonly-$fl" unlocked ''
 done
 
 # ------------------------------------------------------------ bypass cases
@@ -544,7 +599,7 @@ for fl in ${ATTEST_TPM2_BYPASS_FLAVOURS-$flavours}; do
 	# A secret sealed to PCR 7 before the check, unsealed by hand from the
 	# shell after the refusal; a stalling TPM with an unencrypted root.
 	boot "unseal-$fl" "$kbz" "$img" "$work/tpm-b" "$args attest_test_seal" "$unseal_cmd" 'UNSEAL-RC=[0-9]' &
-	boot "race-$fl" "$kbz" "$img" "$work/tpm-a+hang" "$pargs" '' '' "$plain" &
+	boot "race-$fl" "$kbz" "$img" "$work/tpm-a+stall" "$pargs" '' '' "$plain" &
 	wait
 	# The default ON_FAILURE=passphrase, on a foreign TPM: PCR 7 capped
 	# first, then the boot goes on and only a passphrase can unlock (the
