@@ -77,6 +77,7 @@ check: deps
 check-boot: deps-boot static check-policy
 	sh tests/boot/run.sh $(STATIC)
 	sh tests/boot/unlock.sh $(STATIC)
+	ATTEST_TPM2_SUITE=trixie sh tests/boot/unlock.sh $(STATIC)
 
 # The boot policy alone, in seconds, without root or a TPM: every config and
 # command-line value through busybox ash, klibc sh and dash, and the PCRs a

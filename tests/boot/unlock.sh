@@ -1,13 +1,14 @@
 #!/bin/sh
 # Boot proofs that match real life: TPM-sealed disk keys unlocked by
-# Debian 12's own unlock flows, with a bus interposer between QEMU and swtpm
+# Debian's own unlock flows, with a bus interposer between QEMU and swtpm
 # (tests/lib/qemu_tpm_interposer.py).
 #
-# Usage: sh tests/boot/unlock.sh [BINARY]     (root; Debian 12)
-#        BINARY defaults to build/static/attest_tpm2_primary.
+# Usage: [ATTEST_TPM2_SUITE=bookworm|trixie] sh tests/boot/unlock.sh [BINARY]
+#        (root, on Debian 12); BINARY defaults to build/static/attest_tpm2_primary.
 #
-# Flows (every package from Debian 12, in mmdebstrap roots cached under
-# ${ATTEST_TPM2_CACHE:-~/.cache/attest-tpm2}, never on the host):
+# Flows (every package from the suite, Debian 12 by default, in mmdebstrap
+# roots cached under ${ATTEST_TPM2_CACHE:-~/.cache/attest-tpm2}, never on the
+# host; the kernel is always the test kernel):
 #   dracut-systemd   systemd-cryptenroll --tpm2-pcrs=7 token, unsealed by
 #                    systemd-cryptsetup (rd.luks.options=tpm2-device=auto)
 #   dracut-classic   the same token, unsealed by cryptsetup's
@@ -22,6 +23,13 @@
 # test's swtpm was extended with what SeaBIOS extends it with at boot (read
 # from a probe boot's bus log).
 #
+# With ATTEST_TPM2_SUITE=trixie (Debian 13: systemd 257, dracut 106), the
+# systemd-tpm2 token is made by attest-tpm2-enroll --luks instead: the TPM
+# gets its persistent SRK from systemd-tpm2-setup, and the token is sealed
+# offline to that SRK as the enrolled signing EK certified it, pinned in the
+# token. One more case there:
+#   srk         the persistent SRK substituted in every ReadPublic answer
+#
 # Cases per flavour, each through the interposer:
 #   good        pass-through: unlocked by the TPM; the bus log shows the
 #               kernel's NULL-key CreatePrimary, our check, then the Unseal
@@ -35,8 +43,9 @@
 #   FLAVOUR refused-typed          our SRK substituted: refused, TPM unlock
 #                                  off, the owner's passphrase still opens
 # Refused cases pass only when nothing was unlocked, no switch-root
-# happened and the bus log shows no TPM2_Unseal at all (the default
-# ATTEST_TPM2_ON_FAILURE=passphrase). Good cases pass only when the marker
+# happened, no TPM2_Unseal was sent before the refusal capped PCR 7 and none
+# succeeded (the default ATTEST_TPM2_ON_FAILURE=passphrase: clevis, which
+# runs on after the refusal, may try one, and the TPM refuses it). Good cases pass only when the marker
 # on the encrypted root was read, a TPM2_Unseal succeeded, nothing was typed,
 # and the image holds no key file or passphrase.
 #
@@ -53,6 +62,13 @@ ulib=$here/unlock
 . "$here/lib.sh"
 # shellcheck source=SCRIPTDIR/unlock/lib.sh
 . "$ulib/lib.sh"
+suite=${ATTEST_TPM2_SUITE:-bookworm}
+case "$suite" in
+bookworm | trixie) ;;
+*) die "ATTEST_TPM2_SUITE=$suite: bookworm or trixie" ;;
+esac
+ATTEST_TPM2_SUITE=$suite
+export ATTEST_TPM2_SUITE
 # shellcheck source=SCRIPTDIR/unlock/packages.sh
 . "$ulib/packages.sh"
 
@@ -170,15 +186,31 @@ while read -r d; do
 	in_root it tpm2_pcrextend -T "$tcti" "7:sha256=$d" || enroll_ok="no (pcrextend)"
 done < "$work/pcr7.digests"
 in_root it tpm2_pcrread -T "$tcti" sha256:7 > "$work/pcr7.enrolled" 2>&1
-in_root dr env PASSWORD="$pass_sd" systemd-cryptenroll --tpm2-device="$tcti" --tpm2-pcrs=7 \
-	"$work/disk-sd.img" > "$work/cryptenroll.log" 2>&1 || enroll_ok="no (systemd-cryptenroll: $(tail -n 3 "$work/cryptenroll.log" | tr '\n' ' '))"
+if [ "$suite" = bookworm ]; then
+	in_root dr env PASSWORD="$pass_sd" systemd-cryptenroll --tpm2-device="$tcti" --tpm2-pcrs=7 \
+		"$work/disk-sd.img" > "$work/cryptenroll.log" 2>&1 || enroll_ok="no (systemd-cryptenroll: $(tail -n 3 "$work/cryptenroll.log" | tr '\n' ' '))"
+else
+	# systemd's own SRK, then a token sealed to it as certified.
+	mkdir -p "$work/tools"
+	cp "$bin" "$work/tools/attest_tpm2_primary"
+	cp "$repo/src/attest-tpm2-enroll" "$work/tools/"
+	printf 'ATTEST_TPM2_NAME_FILE=%s\n' "$work/eksign.name" > "$work/tools/enroll.conf"
+	in_root dr env SYSTEMD_TPM2_DEVICE="$tcti" /usr/lib/systemd/systemd-tpm2-setup \
+		> "$work/tpm2-setup.log" 2>&1 || enroll_ok="no (systemd-tpm2-setup: $(tail -n 3 "$work/tpm2-setup.log" | tr '\n' ' '))"
+	in_root dr env ATTEST_TPM2_PRIMARY="$work/tools/attest_tpm2_primary" sh "$work/tools/attest-tpm2-enroll" \
+		--config "$work/tools/enroll.conf" --keep-name --luks "$work/disk-sd.img" \
+		--luks-key-file "$work/disk-sd.img.pass" -- -T "$tcti" > "$work/cryptenroll.log" 2>&1 ||
+		enroll_ok="no (attest-tpm2-enroll --luks: $(tail -n 3 "$work/cryptenroll.log" | tr '\n' ' '))"
+	cryptsetup token export --token-id 0 "$work/disk-sd.img" 2> /dev/null | grep -q '"tpm2_srk"' ||
+		enroll_ok="no (the token pins no SRK)"
+fi
 in_root it env TPM2TOOLS_TCTI="$tcti" clevis luks bind -y -k "$work/disk-cl.img.pass" \
 	-d "$work/disk-cl.img" tpm2 '{"pcr_bank":"sha256","pcr_ids":"7"}' > "$work/clevis-bind.log" 2>&1 ||
 	enroll_ok="no (clevis luks bind: $(tail -n 3 "$work/clevis-bind.log" | tr '\n' ' '))"
 swtpm_tcp_stop "$port"
 if [ "$enroll_ok" = yes ] && cryptsetup luksDump "$work/disk-sd.img" | grep -q 'systemd-tpm2' &&
 	cryptsetup luksDump "$work/disk-cl.img" | grep -q 'clevis'; then
-	pass "enroll (host through the swtpm TCTI: signing EK; PCR 7 = $(sed -n 's/.*7 *: *0x//p' "$work/pcr7.enrolled" | cut -c1-16)...; systemd-tpm2 and clevis tpm2 tokens on PCR 7)"
+	pass "enroll ($suite, host through the swtpm TCTI: signing EK; PCR 7 = $(sed -n 's/.*7 *: *0x//p' "$work/pcr7.enrolled" | cut -c1-16)...; systemd-tpm2 and clevis tpm2 tokens on PCR 7)"
 else
 	fail "enroll: $enroll_ok"
 	exit 1
@@ -186,16 +218,12 @@ fi
 
 # ------------------------------------------------------------ image builds
 # Fill each overlay's upper layer: the project as "make install" puts it,
-# the enrolled name, a modules tree for the built-in kernel, and per-root
+# the enrolled name, the test kernel's modules tree, and per-root
 # configuration.
 stage=$work/stage
 stage_install "$stage"
 kmods=$work/kmods/usr/lib/modules/$krel
-mkdir -p "$kmods"
-for f in modules.builtin modules.builtin.modinfo modules.order; do
-	if [ -f "$kdir/$f" ]; then cp "$kdir/$f" "$kmods/"; else : > "$kmods/$f"; fi
-done
-depmod -b "$work/kmods/usr" "$krel" 2> /dev/null || die "depmod failed"
+stage_modules "$kdir" "$krel" "$work/kmods/usr" || die "cannot stage the test kernel's modules"
 for r in dr dc it; do
 	u=$work/ov-$r/upper
 	mkdir -p "$u/boot" "$u/usr/lib/modules" "$u/etc"
@@ -223,11 +251,14 @@ mkdir -p "$work/ov-it/upper/etc/initramfs-tools"
 sed 's/^COMPRESS=.*/COMPRESS=gzip/' "$root_it/etc/initramfs-tools/initramfs.conf" \
 	> "$work/ov-it/upper/etc/initramfs-tools/initramfs.conf"
 
+# dracut 106 (Debian 13) has systemd-cryptsetup in a module of its own.
+sd_crypt=
+[ "$suite" = bookworm ] || sd_crypt=systemd-cryptsetup
 build_image() {
 	case "$1" in
 	dracut-systemd)
 		in_root dr dracut -f --no-hostonly --no-hostonly-cmdline --no-early-microcode --compress gzip \
-			-m "systemd systemd-initrd dracut-systemd base crypt rootfs-block tpm2-tss attest-tpm2" -o ifcfg \
+			-m "systemd systemd-initrd $sd_crypt dracut-systemd base crypt rootfs-block tpm2-tss attest-tpm2" -o ifcfg \
 			--kver "$krel" "$work/$1.img"
 		;;
 	dracut-classic)
@@ -279,7 +310,11 @@ for fl in $flavours; do
 	esac
 	why=
 	case "$fl" in
-	dracut-systemd) need="usr/lib/systemd/systemd-cryptsetup usr/lib/systemd/system/attest-tpm2.service" ;;
+	dracut-systemd)
+		# systemd 256 moved it to /usr/bin.
+		need="usr/lib/systemd/system/attest-tpm2.service"
+		[ -e "$x/usr/lib/systemd/systemd-cryptsetup" ] || need="$need usr/bin/systemd-cryptsetup"
+		;;
 	dracut-classic) need="usr/lib/x86_64-linux-gnu/cryptsetup/libcryptsetup-token-systemd-tpm2.so usr/sbin/cryptsetup" ;;
 	initramfs-tools) need="scripts/local-top/cryptroot scripts/local-top/clevis cryptroot/crypttab usr/bin/clevis-decrypt-tpm2 scripts/init-premount/attest-tpm2" ;;
 	esac
@@ -326,6 +361,7 @@ case_mode() {
 	null-kernel) echo pubkey-null --nth 1 ;;
 	null-check) echo pubkey-null --nth 2 ;;
 	srk-check) echo pubkey-owner --nth 1 ;;
+	srk) echo pubkey-srk ;;
 	ek) echo pubkey-ek ;;
 	stall) echo stall --stall-at Certify --nth 1 ;;
 	esac
@@ -340,6 +376,11 @@ for fl in $flavours; do
 	done
 done
 jobs="$jobs initramfs-tools:passphrase dracut-systemd:refused-typed initramfs-tools:refused-typed"
+# Debian 13: the flows that change with it (systemd 257's pinned token, in
+# both dracut flavours; dracut 106; initramfs-tools 0.148), each good,
+# refused and stalled; the SRK substitution that the pin is for.
+[ "$suite" = bookworm ] || jobs="dracut-systemd:good dracut-systemd:srk dracut-systemd:ek dracut-systemd:stall \
+dracut-classic:good dracut-classic:srk initramfs-tools:good initramfs-tools:ek initramfs-tools:stall"
 if [ -n "${ATTEST_TPM2_UNLOCK_ONLY:-}" ]; then
 	jobs=$ATTEST_TPM2_UNLOCK_ONLY
 fi
@@ -391,6 +432,7 @@ judge() {
 	[ -n "$rsecs" ] || rsecs=-
 	echo "$fl $c $secs $rsecs" >> "$work/matrix"
 	why=
+	note=
 	case "$c" in
 	good | passphrase | refused-typed)
 		[ "$c" = passphrase ] && marker=$mark_pw
@@ -432,10 +474,17 @@ judge() {
 		# shellcheck disable=SC2154 # set in unlock/lib.sh
 		grep -Eq "$opened_re" "$l" && why="$why UNLOCKED"
 		r=$(lineno "$b" '^tamper')
+		# The refusal's cap: the first extend of PCR 7 after the tamper.
+		cap=$(sed -n "$((r + 1)),\$ {/^cmd PCR_Extend handles=0x00000007/=}" "$b" | head -n 1)
+		u=$(lineno "$b" '^cmd Unseal')
 		if grep -q '^rsp Unseal rc=0x0$' "$b"; then
 			why="$why UNSEAL-SUCCEEDED(after the tamper at line $r)"
-		elif grep -q '^cmd Unseal' "$b"; then
-			why="$why UNSEAL-SENT($(grep -c '^cmd Unseal' "$b")x, all failed)"
+		elif [ "$u" -gt 0 ] && { [ -z "$cap" ] || [ "$u" -lt "$cap" ]; }; then
+			why="$why UNSEAL-SENT-BEFORE-THE-CAP(line $u, cap ${cap:-none})"
+		elif [ "$u" -gt 0 ]; then
+			# A TPM unlock that runs on after the refusal (clevis) may
+			# still try: PCR 7 is capped, so the TPM refuses it.
+			note="an Unseal after the cap failed"
 		fi
 		# Bounded: the device wait (10 s), the check's timeout (30 s) and
 		# the cap's (10 s) on top of a slow TCG boot.
@@ -448,7 +497,7 @@ judge() {
 		if [ "$rsecs" = - ]; then
 			pass "$n (${secs}s)"
 		else
-			pass "$n (${secs}s, refused ${rsecs}s after the kernel started)"
+			pass "$n (${secs}s, refused ${rsecs}s after the kernel started${note:+; $note})"
 		fi
 	else
 		fail "$n (${secs}s:$why; logs $l $b)"

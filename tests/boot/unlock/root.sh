@@ -1,7 +1,7 @@
 #!/bin/sh
-# Prints the path of a cached Debian 12 (bookworm) root holding PACKAGES,
-# built with mmdebstrap from the archives this machine's apt already uses
-# (no host name is written down here). The image generators that the boot
+# Prints the path of a cached Debian root of suite ${ATTEST_TPM2_SUITE:-bookworm}
+# holding PACKAGES, built with mmdebstrap from the archive this machine's apt
+# already uses (tests/lib/debian_root.sh; no host name is written down here). The image generators that the boot
 # tests need (dracut, cryptsetup-initramfs, clevis-*) conflict with or would
 # change the host's own images, so they live in such roots, never on the host.
 #
@@ -9,7 +9,9 @@
 # Cached as ${ATTEST_TPM2_CACHE:-~/.cache/attest-tpm2}/unlock-root-KEY, KEY
 # being a hash of the sorted package list and the suite.
 set -u
-suite=bookworm
+suite=${ATTEST_TPM2_SUITE:-bookworm}
+# shellcheck source=SCRIPTDIR/../../lib/debian_root.sh
+. "$(cd "$(dirname "$0")/../../lib" && pwd)/debian_root.sh"
 die() {
 	echo "root.sh: $*" >&2
 	exit 1
@@ -25,10 +27,7 @@ if [ -f "$dir/.complete" ]; then
 	exit 0
 fi
 mkdir -p "$cache"
-# shellcheck disable=SC2016 # apt's own $(FIELD) syntax, not the shell's
-sources=$(apt-get indextargets --format '$(REPO_URI) $(CODENAME)' 'Identifier: Packages' |
-	awk -v s="$suite" '$2 == s || index($2, s "-") == 1 { print "deb " $1 " " $2 " main" }' |
-	sort -u)
+sources=$(debian_root_sources "$suite")
 [ -n "$sources" ] || die "no $suite archive in this machine's apt sources"
 rm -rf --one-file-system "$dir" "$dir.tmp"
 echo "root.sh: building a $suite root with: $pkgs" >&2
