@@ -149,6 +149,40 @@ in_namespace() {
 	' sh "$@"
 }
 
+# interposer_start LISTEN UPSTREAM BUSLOG PREFIX MODE...: the bus
+# interposer (tests/boot/unlock/interposer.py) between QEMU (LISTEN) and
+# swtpm's control socket (UPSTREAM), in MODE; its output in PREFIX.ready and
+# PREFIX.err. Sets interposer_pid; returns 1, with the interposer's error in
+# PREFIX.err, when it is not ready within 10 s.
+interposer_start() {
+	_is_listen=$1 _is_up=$2 _is_bus=$3 _is_pre=$4
+	shift 4
+	/usr/bin/python3 "$repo/tests/boot/unlock/interposer.py" --listen "$_is_listen" \
+		--upstream "$_is_up" --log "$_is_bus" --mode "$@" > "$_is_pre.ready" 2> "$_is_pre.err" &
+	interposer_pid=$!
+	_is_i=0
+	until grep -q ready "$_is_pre.ready" 2> /dev/null; do
+		_is_i=$((_is_i + 1))
+		if [ $_is_i -gt 200 ] || ! kill -0 "$interposer_pid" 2> /dev/null; then
+			kill "$interposer_pid" 2> /dev/null
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# qemu_stop PID: ask QEMU to quit, and kill it after 5 s.
+qemu_stop() {
+	kill "$1" 2> /dev/null
+	_qs_i=0
+	while kill -0 "$1" 2> /dev/null && [ $_qs_i -lt 50 ]; do
+		_qs_i=$((_qs_i + 1))
+		sleep 0.1
+	done
+	kill -KILL "$1" 2> /dev/null
+	wait "$1" 2> /dev/null
+}
+
 shell_re='Dropping to debug shell|Entering emergency mode|\(initramfs\) |You are in emergency mode'
 
 # no_timer_check: under TCG on a loaded host, the kernel's IO-APIC timer
@@ -226,15 +260,10 @@ boot() {
 			sleep 0.1
 		done
 		if [ -n "$stall" ]; then
-			/usr/bin/python3 "$repo/tests/boot/unlock/interposer.py" --listen "$work/$name.tpm.sock" \
-				--upstream "$sock" --log "$work/$name.bus" --mode stall --stall-at Certify --nth 1 \
-				> "$work/$name.ready" 2> "$work/$name.proxy.err" &
-			prxpid=$!
-			i=0
-			until grep -q ready "$work/$name.ready" 2> /dev/null || [ $i -ge 200 ]; do
-				i=$((i + 1))
-				sleep 0.05
-			done
+			interposer_start "$work/$name.tpm.sock" "$sock" "$work/$name.bus" "$work/$name.proxy" \
+				stall --stall-at Certify --nth 1 ||
+				echo "ATTEST-TPM2-TEST interposer failed: $(cat "$work/$name.proxy.err")" >> "$blog"
+			prxpid=$interposer_pid
 			sock=$work/$name.tpm.sock
 		fi
 		set -- "$@" -chardev "socket,id=chrtpm,path=$sock" \
@@ -289,14 +318,7 @@ boot() {
 		kill -CONT "$tpid" 2> /dev/null
 		kill "$tpid" 2> /dev/null
 	fi
-	kill "$qpid" 2> /dev/null
-	i=0
-	while kill -0 "$qpid" 2> /dev/null && [ $i -lt 50 ]; do
-		i=$((i + 1))
-		sleep 0.1
-	done
-	kill -KILL "$qpid" 2> /dev/null
-	wait "$qpid" 2> /dev/null
+	qemu_stop "$qpid"
 	[ -z "$tpid" ] || wait "$tpid" 2> /dev/null
 	if [ -n "$prxpid" ]; then
 		kill "$prxpid" 2> /dev/null

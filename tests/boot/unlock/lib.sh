@@ -116,19 +116,12 @@ uboot() {
 		echo "swtpm failed to start" >> "$_log"
 		return 1
 	}
-	/usr/bin/python3 "$ulib/interposer.py" --listen "$_w/tpm.sock" \
-		--upstream "$_w/swtpm-ctrl.sock" --log "$_bus" --mode "$@" > "$_w/ready" 2> "$_w/proxy.err" &
-	_ppid=$!
-	_j=0
-	until grep -q ready "$_w/ready" 2> /dev/null; do
-		_j=$((_j + 1))
-		if [ $_j -gt 200 ] || ! kill -0 "$_ppid" 2> /dev/null; then
-			echo "interposer failed to start: $(cat "$_w/proxy.err")" >> "$_log"
-			kill "$(cat "$_w/swtpm.pid")" 2> /dev/null
-			return 1
-		fi
-		sleep 0.05
-	done
+	if ! interposer_start "$_w/tpm.sock" "$_w/swtpm-ctrl.sock" "$_bus" "$_w/proxy" "$@"; then
+		echo "interposer failed to start: $(cat "$_w/proxy.err")" >> "$_log"
+		kill "$(cat "$_w/swtpm.pid")" 2> /dev/null
+		return 1
+	fi
+	_ppid=$interposer_pid
 	set -- -accel tcg -m 1024 -smp 1 -nodefaults -no-reboot -display none \
 		-kernel "$_k" -initrd "$_i" -append "console=ttyS0 $_a" \
 		-drive "file=$_d,format=raw,if=virtio,snapshot=on" \
@@ -172,14 +165,7 @@ uboot() {
 		sleep 0.5
 	done
 	echo $(($(date +%s) - _t0)) > "$work/$_n.secs"
-	kill "$_q" 2> /dev/null
-	_j=0
-	while kill -0 "$_q" 2> /dev/null && [ $_j -lt 30 ]; do
-		_j=$((_j + 1))
-		sleep 0.1
-	done
-	kill -KILL "$_q" 2> /dev/null
-	wait "$_q" 2> /dev/null
+	qemu_stop "$_q"
 	kill "$_ppid" 2> /dev/null
 	wait "$_ppid" 2> /dev/null
 	kill "$(cat "$_w/swtpm.pid" 2> /dev/null)" 2> /dev/null
