@@ -3,6 +3,7 @@ PREFIX   ?= /usr
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 LIBEXECDIR ?= $(PREFIX)/lib/attest-tpm2
+DATADIR  ?= $(PREFIX)/share/attest-tpm2
 SYSCONFDIR ?= /etc
 # Where the generators and systemd look, whatever PREFIX is.
 DRACUTDIR ?= /usr/lib/dracut/modules.d
@@ -86,6 +87,13 @@ check-policy: deps-boot
 	sh tests/policy/parse.sh
 	sh tests/policy/cap-pcrs.sh
 
+# Every shell script in the tree, found rather than listed: tracked files
+# named *.sh or starting as a POSIX sh script, and the bash ones apart.
+# Expanded only when lint runs.
+BASH_SCRIPTS = $(shell git ls-files -z | xargs -0 grep -lE '^\#!/bin/bash')
+SH_SCRIPTS = $(filter-out $(BASH_SCRIPTS),$(sort $(shell git ls-files '*.sh') \
+	$(shell git ls-files -z | xargs -0 grep -lE '^(\#!/bin/sh|\# shellcheck shell=sh)')))
+
 TIDY_CHECKS := -*,bugprone-*,cert-*,clang-analyzer-*,-bugprone-easily-swappable-parameters,-cert-err33-c,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-clang-analyzer-valist.Uninitialized
 
 # Static analysers and clang warnings; suppressions are justified in tests/static-analysis.md.
@@ -95,12 +103,8 @@ lint: deps-lint
 		--std=c11 -q -I src src/
 	clang-tidy --quiet --warnings-as-errors='*' -checks='$(TIDY_CHECKS)' src/*.c -- \
 		-std=c11 $(CPPFLAGS) -Isrc 2>/dev/null
-	shellcheck -s sh -e SC1091 src/attest-tpm2-enroll tests/*.sh tests/lib/*.sh tests/integration/*.sh tests/fuzz/*.sh \
-		tests/fresh/*.sh
-	shellcheck -s sh -e SC1091 policy/attest-tpm2-lib.sh dracut/91attest-tpm2/attest-tpm2-hook.sh \
-		dracut/91attest-tpm2/attest-tpm2-gate.sh initramfs-tools/hooks/* initramfs-tools/scripts/*/* \
-		tests/boot/*.sh tests/policy/*.sh
-	shellcheck -e SC1091 dracut/91attest-tpm2/module-setup.sh
+	shellcheck -s sh -e SC1091 $(SH_SCRIPTS)
+	shellcheck -e SC1091 $(BASH_SCRIPTS)
 
 FUZZ_SECONDS ?= 60
 fuzz: deps
@@ -130,7 +134,8 @@ INSTALL_BIN ?= $(if $(wildcard $(STATIC)),$(STATIC),$(PROG))
 # /usr/bin whatever PREFIX is.
 HOST_PATHS = sed -e 's|^\([[:space:]]*attest_tpm2_lib=\)/usr/lib/attest-tpm2/|\1$(LIBEXECDIR)/|' \
 	-e 's|^\([[:space:]]*ATTEST_TPM2_BINARY=\)/usr/bin/|\1$(BINDIR)/|' \
-	-e 's|^\(bin=.*:-\)attest_tpm2_primary}|\1$(BINDIR)/attest_tpm2_primary}|'
+	-e 's|^\(bin=.*:-\)attest_tpm2_primary}|\1$(BINDIR)/attest_tpm2_primary}|' \
+	-e 's|^vendor_ca=/usr/share/attest-tpm2/|vendor_ca=$(DATADIR)/|'
 HOST_UNIT_PATHS = sed -e 's|/usr/lib/attest-tpm2/|$(LIBEXECDIR)/|g'
 DRACUT_FILES := $(wildcard dracut/91attest-tpm2/*)
 IT_SCRIPTS := $(wildcard initramfs-tools/scripts/*/attest-tpm2)
@@ -144,6 +149,9 @@ install: $(INSTALL_BIN)
 	chmod 0755 $(DESTDIR)$(BINDIR)/attest-tpm2-enroll
 	$(HOST_PATHS) policy/attest-tpm2-lib.sh > $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh
 	chmod 0644 $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh
+	install -m 0644 src/attest-tpm2-status.sh $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-status.sh
+	install -d $(DESTDIR)$(DATADIR)/tpm-ca
+	install -m 0644 policy/tpm-ca/*.pem policy/tpm-ca/README.md $(DESTDIR)$(DATADIR)/tpm-ca/
 	for f in $(DRACUT_FILES); do \
 		m=0644; case $$f in *.sh) m=0755 ;; esac; \
 		$(HOST_PATHS) $$f > $(DESTDIR)$(DRACUTDIR)/91attest-tpm2/$${f##*/} && \
@@ -157,9 +165,9 @@ install: $(INSTALL_BIN)
 	$(HOST_UNIT_PATHS) policy/systemd-cryptsetup-host.conf \
 		> $(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d/attest-tpm2.conf
 	chmod 0644 $(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d/attest-tpm2.conf
-	install -m 0644 attest_tpm2_primary.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 policy/attest-tpm2.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 src/attest-tpm2-enroll.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/attest_tpm2_primary.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/attest-tpm2.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/attest-tpm2-enroll.8 $(DESTDIR)$(MANDIR)/man8/
 	# An existing configuration is the administrator's: never overwrite it.
 	# Its presence alone turns nothing on: the enrolled name does.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/attest-tpm2.conf ] || \
@@ -169,12 +177,13 @@ install: $(INSTALL_BIN)
 # administrator may have edited it) nor the enrolled name.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/attest_tpm2_primary $(DESTDIR)$(BINDIR)/attest-tpm2-enroll \
-		$(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh $(DESTDIR)$(ITDIR)/hooks/attest-tpm2 \
+		$(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-status.sh \
+		$(DESTDIR)$(ITDIR)/hooks/attest-tpm2 \
 		$(IT_SCRIPTS:initramfs-tools/%=$(DESTDIR)$(ITDIR)/%) \
 		$(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d/attest-tpm2.conf \
 		$(DESTDIR)$(MANDIR)/man1/attest_tpm2_primary.1 $(DESTDIR)$(MANDIR)/man5/attest-tpm2.conf.5 \
 		$(DESTDIR)$(MANDIR)/man8/attest-tpm2-enroll.8
-	rm -rf $(DESTDIR)$(DRACUTDIR)/91attest-tpm2
+	rm -rf $(DESTDIR)$(DRACUTDIR)/91attest-tpm2 $(DESTDIR)$(DATADIR)
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d 2>/dev/null
 
 # A Debian package of the static build: build/deb/attest-tpm2_VERSION_ARCH.deb.

@@ -36,9 +36,15 @@ ATTEST_TPM2_BIN=/usr/bin/attest_tpm2_primary
 # State of this boot. /run survives switch-root, so the host's guard sees it.
 ATTEST_TPM2_RUN=/run/attest-tpm2
 ATTEST_TPM2_CMDLINE=/proc/cmdline
+ATTEST_TPM2_SYSRQ=/proc/sysrq-trigger
+ATTEST_TPM2_KMSG=/dev/kmsg
 # dracut's built-in command line, read before /proc/cmdline as dracut does.
 ATTEST_TPM2_CMDLINE_D=/etc/cmdline.d
 ATTEST_TPM2_DEVICES="/dev/tpmrm0 /dev/tpm0"
+ATTEST_TPM2_SYS=/sys
+# Where a boot that found no TPM blocks the TPM drivers (see
+# attest_tpm2_block_tpm).
+ATTEST_TPM2_MODPROBE_D=/etc/modprobe.d
 ATTEST_TPM2_CRYPTTAB=/etc/crypttab
 # What systemd-tpm2-setup(-early) read from the TPM as its SRK, if it ran.
 ATTEST_TPM2_SYSTEMD_SRK=/run/systemd/tpm2-srk-public-key.tpm2b_public
@@ -64,6 +70,7 @@ attest_tpm2_defaults() {
 	ATTEST_TPM2_ON_FAILURE=passphrase
 	ATTEST_TPM2_LOCK=no
 	ATTEST_TPM2_CAP_PCRS=
+	ATTEST_TPM2_HALT_DELAY=30
 	# Command-line settings that ATTEST_TPM2_LOCK made us ignore.
 	ATTEST_TPM2_IGNORED=
 }
@@ -72,14 +79,14 @@ attest_tpm2_defaults() {
 # log, so that it survives into the journal of the booted system.
 attest_tpm2_say() {
 	printf 'attest-tpm2: %s\n' "$*" >&2
-	if [ -w /dev/kmsg ]; then
+	if [ -w "$ATTEST_TPM2_KMSG" ]; then
 		# A refusal is an error for the journal and for loglevel= too.
 		case "$*" in
 		FATAL:*) _at_prio=3 ;;
 		WARNING:*) _at_prio=4 ;;
 		*) _at_prio=5 ;;
 		esac
-		printf '<%s>attest-tpm2: %s\n' "$_at_prio" "$*" > /dev/kmsg 2> /dev/null || :
+		printf '<%s>attest-tpm2: %s\n' "$_at_prio" "$*" > "$ATTEST_TPM2_KMSG" 2> /dev/null || :
 	fi
 }
 
@@ -163,7 +170,7 @@ attest_tpm2_read_config() {
 		ATTEST_TPM2_POLICY | ATTEST_TPM2_NAME_FILE | ATTEST_TPM2_REQUIRE_NULL_NAME | \
 			ATTEST_TPM2_DEVICE_WAIT | ATTEST_TPM2_TIMEOUT | ATTEST_TPM2_SRK_PEM | \
 			ATTEST_TPM2_BINARY | ATTEST_TPM2_CA | ATTEST_TPM2_ON_FAILURE | \
-			ATTEST_TPM2_LOCK | ATTEST_TPM2_CAP_PCRS)
+			ATTEST_TPM2_LOCK | ATTEST_TPM2_CAP_PCRS | ATTEST_TPM2_HALT_DELAY)
 			# The key is one of the literal names above: eval only assigns.
 			eval "$_at_key=\$_at_val"
 			;;
@@ -260,6 +267,10 @@ attest_tpm2_normalise() {
 	if ! attest_tpm2_uint "$ATTEST_TPM2_TIMEOUT" 600 || [ "$ATTEST_TPM2_TIMEOUT" = 0 ]; then
 		attest_tpm2_say "ATTEST_TPM2_TIMEOUT '$ATTEST_TPM2_TIMEOUT' is not a number of seconds (1-600), using 30"
 		ATTEST_TPM2_TIMEOUT=30
+	fi
+	if ! attest_tpm2_uint "$ATTEST_TPM2_HALT_DELAY" 600; then
+		attest_tpm2_say "ATTEST_TPM2_HALT_DELAY '$ATTEST_TPM2_HALT_DELAY' is not a number of seconds (0-600), using 30"
+		ATTEST_TPM2_HALT_DELAY=30
 	fi
 	case "$ATTEST_TPM2_ON_FAILURE" in
 	passphrase | halt | shell) ;;
@@ -402,6 +413,136 @@ attest_tpm2_crypttab_devices() {
 		;;
 	esac
 	return 0
+}
+
+# attest_tpm2_header_tpm HEADER: 0 when the LUKS header at HEADER (a
+# device or a detached header file) may hold a TPM-based unlock, or cannot
+# be read; 1 only when it certainly holds none: no LUKS2 header (plain,
+# LUKS1, BitLocker: nothing there for a TPM to release), or LUKS2 whose every
+# token is a FIDO2 or PKCS#11 one. Each token is read back through
+# cryptsetup's own parser ("token export"), which prints it as the unlock
+# will see it: a nested object or a duplicate key cannot hide one. Any other
+# token type (systemd-tpm2, clevis, anything unknown) counts as TPM.
+attest_tpm2_header_tpm() {
+	[ -r "$1" ] || return 0
+	command -v cryptsetup > /dev/null 2>&1 || return 0
+	cryptsetup isLuks --type luks2 "$1" > /dev/null 2>&1
+	# 1: read, and not LUKS2; anything else but 0 is an error reading it.
+	case $? in
+	0) ;;
+	1) return 1 ;;
+	*) return 0 ;;
+	esac
+	# Which token ids to read: every "  N: " line of the dump, whatever
+	# section it is in. A superset of the tokens (key slots, digests and
+	# segments are listed so too), and one that a token type with a line
+	# break in it can only grow, never shrink.
+	_at_dump=$(cryptsetup luksDump "$1" 2> /dev/null) || return 0
+	for _at_tid in $(printf '%s\n' "$_at_dump" | sed -n 's/^  \([0-9]\{1,2\}\): .*/\1/p' | sort -un); do
+		if _at_tj=$(cryptsetup token export --token-id "$_at_tid" "$1" 2> /dev/null); then
+			case "$_at_tj" in
+			'{"type":"systemd-fido2",'* | '{"type":"systemd-pkcs11",'*) ;;
+			*) return 0 ;;
+			esac
+		fi
+	done
+	return 1
+}
+
+# attest_tpm2_volume_tpm CRYPTTAB NAME: 0 when the volume NAME may be
+# unlocked through the TPM (or that cannot be ruled out), 1 only when it
+# certainly cannot: a crypttab line without TPM options or keyscript, keyed
+# from a random source (swap, /tmp), or whose header holds no TPM token (a
+# passphrase or key-file volume). A name that CRYPTTAB does not list is
+# decided by its header when it reads luks-UUID (rd.luks.uuid=, which
+# systemd-cryptsetup opens with whatever tokens the header holds), else it
+# counts as TPM. Gates refuse only volumes for which this returns 0.
+attest_tpm2_volume_tpm() {
+	_at_vfound='' _at_vsrc='' _at_vkey='' _at_vopts=''
+	if [ -r "$1" ]; then
+		# shellcheck disable=SC2034 # the rest of the line is not needed
+		while read -r _at_n _at_s _at_k _at_o _at_rest; do
+			case "$_at_n" in '' | '#'*) continue ;; esac
+			[ "$_at_n" = "$2" ] || continue
+			_at_vfound=yes _at_vsrc=$_at_s _at_vkey=$_at_k _at_vopts=$_at_o
+		done < "$1"
+	fi
+	if [ -z "$_at_vfound" ]; then
+		case "$2" in
+		luks-?*)
+			_at_vsrc=$(attest_tpm2_resolve "UUID=${2#luks-}") || return 0
+			attest_tpm2_header_tpm "$_at_vsrc"
+			return
+			;;
+		esac
+		return 0
+	fi
+	_at_vhdr=
+	_at_rest=$_at_vopts,
+	while [ -n "$_at_rest" ]; do
+		_at_o=${_at_rest%%,*}
+		_at_rest=${_at_rest#*,}
+		case "$_at_o" in
+		tpm2-*) return 0 ;;
+		# Debian's own keyscripts ask a person, a smartcard or another
+		# volume; any other one may ask the TPM (tpm2-initramfs-tool does).
+		keyscript=*)
+			_at_o=${_at_o#keyscript=}
+			case "${_at_o##*/}" in
+			passdev | decrypt_keyctl | decrypt_derived | decrypt_gnupg | decrypt_gnupg-sc | \
+				decrypt_opensc | decrypt_ssl | askpass) ;;
+			*) return 0 ;;
+			esac
+			;;
+		header=*) _at_vhdr=${_at_o#header=} ;;
+		esac
+	done
+	case "$_at_vkey" in
+	/dev/urandom | /dev/random | /dev/hw_random) return 1 ;;
+	esac
+	if [ -n "$_at_vhdr" ]; then
+		_at_vhdr=$(attest_tpm2_resolve "$_at_vhdr") || return 0
+		attest_tpm2_header_tpm "$_at_vhdr"
+		return
+	fi
+	_at_vdev=$(attest_tpm2_resolve "$_at_vsrc") || return 0
+	attest_tpm2_header_tpm "$_at_vdev"
+}
+
+# attest_tpm2_resolve SPEC: the one device or file that a crypttab source
+# (a path, UUID=, LABEL=, PARTUUID=, PARTLABEL=) names now. Fails when there
+# is none, or when more than one device carries it: which one the unlock
+# opens is then not known here.
+attest_tpm2_resolve() {
+	case "$1" in
+	UUID=* | LABEL=* | PARTUUID=* | PARTLABEL=*)
+		_at_r=$(blkid -o device -t "$1" 2> /dev/null) || return 1
+		case "$_at_r" in
+		'' | *"
+"*) return 1 ;;
+		esac
+		;;
+	*) _at_r=$1 ;;
+	esac
+	[ -e "$_at_r" ] || return 1
+	printf '%s\n' "$_at_r"
+}
+
+# attest_tpm2_volumes_tpm CRYPTTAB: 1 only when CRYPTTAB lists at least one
+# volume and none of them may be unlocked through the TPM.
+attest_tpm2_volumes_tpm() {
+	[ -r "$1" ] || return 0
+	_at_names=
+	# shellcheck disable=SC2034 # only the names are needed
+	while read -r _at_n _at_rest; do
+		case "$_at_n" in '' | '#'*) continue ;; esac
+		_at_names="$_at_names $_at_n"
+	done < "$1"
+	[ -n "$_at_names" ] || return 0
+	for _at_n in $_at_names; do
+		attest_tpm2_volume_tpm "$1" "$_at_n" && return 0
+	done
+	return 1
 }
 
 # attest_tpm2_token_srks DEVICE: for each systemd-tpm2 token of DEVICE, the
@@ -653,9 +794,15 @@ attest_tpm2_gate_clear() {
 # off: an initramfs without the check then does not lock the host out.
 attest_tpm2_guard() {
 	_at_gate=
+	_at_why="no record of a passed TPM check in this boot ($ATTEST_TPM2_RUN/gate): it was skipped, killed or crashed"
+	[ "$1" != host ] || _at_why="no record of a passed TPM check in this boot ($ATTEST_TPM2_RUN/gate): its initramfs had no check (built before enrollment? run attest-tpm2-enroll --rebuild), or the check was skipped, killed or crashed"
 	[ -r "$ATTEST_TPM2_RUN/gate" ] && read -r _at_gate < "$ATTEST_TPM2_RUN/gate"
 	case "$_at_gate" in
 	verified | warn | off | capped) return 0 ;;
+	notpm)
+		attest_tpm2_late_tpm && return 0
+		return 1
+		;;
 	esac
 	if [ "$1" = host ] && [ ! -e "$ATTEST_TPM2_RUN/refused" ]; then
 		attest_tpm2_defaults
@@ -664,32 +811,98 @@ attest_tpm2_guard() {
 		case "$ATTEST_TPM2_POLICY" in
 		warn | off) return 0 ;;
 		esac
-	fi
-	# In the initramfs, attest_tpm2_gate says why as it refuses.
-	if [ "$1" = host ]; then
-		attest_tpm2_say "FATAL: no record of a passed TPM check in this boot ($ATTEST_TPM2_RUN/gate): refusing to unlock"
+		# Not enrolled on this host: the package is installed but not in
+		# use, and no initramfs of this machine checks anything.
+		if [ ! -e "$ATTEST_TPM2_NAME_FILE" ] && [ ! -L "$ATTEST_TPM2_NAME_FILE" ]; then
+			_at_gate=unenrolled
+			return 0
+		fi
 	fi
 	return 1
+}
+
+# attest_tpm2_late_tpm: this boot found no TPM and went on for passphrases
+# (gate "notpm"). If a TPM has appeared since, cap it before anything can
+# unseal from it; 0 when there is still none, or it is capped now.
+attest_tpm2_late_tpm() {
+	[ -n "$(attest_tpm2_tpm_present)" ] || return 0
+	attest_tpm2_load
+	if attest_tpm2_cap; then
+		attest_tpm2_say "a TPM appeared after this boot found none: PCRs $ATTEST_TPM2_CAP_PCRS capped before any unlock"
+		attest_tpm2_gate_write capped
+		return 0
+	fi
+	_at_why="a TPM appeared after this boot found none, and its PCRs could not be capped"
+	return 1
+}
+
+# attest_tpm2_tpm_present: prints something when the kernel has a TPM, with
+# or without a device node for it.
+attest_tpm2_tpm_present() {
+	for _at_t in "$ATTEST_TPM2_SYS"/class/tpm/tpm* "$ATTEST_TPM2_SYS"/class/tpmrm/tpmrm* $ATTEST_TPM2_DEVICES; do
+		[ -e "$_at_t" ] && echo "$_at_t"
+	done
+}
+
+# attest_tpm2_block_tpm: no TPM driver may load for the rest of this boot
+# (initramfs only): every module in the image's TPM driver folder, and the
+# usual ones by name, are blacklisted for udev and refused by modprobe.
+attest_tpm2_block_tpm() {
+	_at_kv=
+	read -r _at_kv < /proc/sys/kernel/osrelease 2> /dev/null || :
+	mkdir -p "$ATTEST_TPM2_MODPROBE_D" 2> /dev/null || :
+	{
+		for _at_m in /lib/modules/"$_at_kv"/kernel/drivers/char/tpm/*.ko* \
+			/lib/modules/"$_at_kv"/kernel/drivers/char/tpm/*/*.ko* \
+			tpm_tis tpm_crb tpm_tis_core tpm_tis_spi tpm_tis_i2c tpm_tis_i2c_cr50 \
+			tpm_i2c_infineon tpm_i2c_nuvoton tpm_i2c_atmel tpm_ftpm_tee tpm_vtpm_proxy; do
+			case "$_at_m" in
+			/*)
+				[ -e "$_at_m" ] || continue
+				_at_m=${_at_m##*/}
+				_at_m=${_at_m%%.ko*}
+				;;
+			esac
+			printf 'blacklist %s\ninstall %s /bin/false\n' "$_at_m" "$_at_m"
+		done
+	} > "$ATTEST_TPM2_MODPROBE_D/attest-tpm2-no-tpm.conf" 2> /dev/null
 }
 
 # attest_tpm2_host_gate VOLUME: on the booted system, before VOLUME (a name
 # in the real root's /etc/crypttab) is opened: attest_tpm2_guard host, and a
 # verified boot's SRK against the pins of VOLUME's tokens.
 attest_tpm2_host_gate() {
-	attest_tpm2_guard host || return 1
+	if ! attest_tpm2_guard host; then
+		# Nothing TPM-sealed to protect: opened whatever the check said.
+		if [ -n "${1:-}" ] && ! attest_tpm2_volume_tpm "$ATTEST_TPM2_CRYPTTAB" "$1"; then
+			attest_tpm2_say "$1 has no TPM unlock: opening it although $_at_why"
+			return 0
+		fi
+		attest_tpm2_say "FATAL: $_at_why: refusing to unlock ${1:-volumes}"
+		return 1
+	fi
 	[ "$_at_gate" = verified ] && [ -n "${1:-}" ] || return 0
 	attest_tpm2_srk_consistent "$1" && return 0
 	attest_tpm2_say "FATAL: $_at_why: refusing to unlock $1"
 	return 1
 }
 
-# attest_tpm2_halt: power off now, and never return.
+# attest_tpm2_halt WHY: say WHY on the console and through plymouth when it
+# runs, leave it there for ATTEST_TPM2_HALT_DELAY seconds so that a person
+# can read it, then power off and never return. The PCRs were capped, or
+# could not be, before this is called: the wait opens nothing.
 attest_tpm2_halt() {
+	_at_hd=${ATTEST_TPM2_HALT_DELAY:-30}
+	attest_tpm2_say "powering off in ${_at_hd}s: $1"
+	if command -v plymouth > /dev/null 2>&1 && plymouth --ping 2> /dev/null; then
+		plymouth display-message --text="attest-tpm2: $1; powering off in ${_at_hd}s" 2> /dev/null || :
+	fi
+	[ "$_at_hd" = 0 ] || sleep "$_at_hd"
 	attest_tpm2_say "powering off"
 	sync 2> /dev/null
 	# sysrq needs no init system and works in every initramfs; the others
 	# are there for kernels without CONFIG_MAGIC_SYSRQ.
-	echo o > /proc/sysrq-trigger 2> /dev/null
+	echo o > "$ATTEST_TPM2_SYSRQ" 2> /dev/null
 	poweroff -f 2> /dev/null
 	halt -f 2> /dev/null
 	while :; do
@@ -707,7 +920,7 @@ attest_tpm2_refuse() {
 	# The settings this boot was refused with (see attest_tpm2_load).
 	{
 		printf '# %s\n' "$1"
-		for _at_key in NAME_FILE REQUIRE_NULL_NAME DEVICE_WAIT TIMEOUT SRK_PEM ON_FAILURE LOCK CAP_PCRS; do
+		for _at_key in NAME_FILE REQUIRE_NULL_NAME DEVICE_WAIT TIMEOUT SRK_PEM ON_FAILURE LOCK CAP_PCRS HALT_DELAY; do
 			eval "_at_val=\$ATTEST_TPM2_$_at_key"
 			printf 'ATTEST_TPM2_%s=%s\n' "$_at_key" "$_at_val"
 		done
@@ -734,11 +947,28 @@ attest_tpm2_refuse() {
 			attest_tpm2_gate_write capped
 			return 0
 		fi
+		# No TPM at all (switched off in the firmware, replaced): nothing
+		# TPM-sealed can be unsealed, so the passphrase is offered. A TPM
+		# that turns up later in this boot gets no driver, and every gate
+		# caps one that appears anyway before it lets an unlock go on.
+		if [ -z "$(attest_tpm2_tpm_present)" ]; then
+			attest_tpm2_block_tpm
+			if [ -z "$(attest_tpm2_tpm_present)" ]; then
+				attest_tpm2_say "no TPM in this machine now: nothing TPM-sealed can be unsealed in this boot, TPM drivers are blocked until reboot; passphrases still unlock"
+				attest_tpm2_gate_write notpm
+				return 0
+			fi
+			if attest_tpm2_cap; then
+				attest_tpm2_say "a TPM appeared after all: PCRs $ATTEST_TPM2_CAP_PCRS capped; passphrases still unlock"
+				attest_tpm2_gate_write capped
+				return 0
+			fi
+		fi
 		attest_tpm2_say "TPM-sealed keys may still be reachable: no volume will be unlocked"
-		attest_tpm2_halt
+		attest_tpm2_halt "the TPM could not be capped after a refused check ($1)"
 		;;
 	halt)
-		attest_tpm2_halt
+		attest_tpm2_halt "$1"
 		;;
 	esac
 	attest_tpm2_say "policy enforce: no encrypted volume will be unlocked"
@@ -806,8 +1036,11 @@ attest_tpm2_check() {
 # attest_tpm2_gate [VOLUME|*]: what every initramfs unlock path and
 # switch-root runs first. 0 when the flag is there; else the check did not
 # run, died or was killed, and that is a refusal (PCRs capped, then
-# ON_FAILURE). After a verified check, the tokens of VOLUME (a crypttab
-# name; "*": every volume) must pin the certified SRK, or that is a refusal.
+# ON_FAILURE), unless what is about to be opened (VOLUME, a crypttab name;
+# "*": every crypttab volume, at least one) has no TPM unlock: that opens
+# whatever the check said, after the cap. After a verified check, the
+# tokens of VOLUME (or every volume) must pin the certified SRK, or that is
+# a refusal.
 attest_tpm2_gate() {
 	if attest_tpm2_guard initrd; then
 		# The volume's device is there now, if it was not at the check.
@@ -821,6 +1054,24 @@ attest_tpm2_gate() {
 		attest_tpm2_refuse "$_at_why"
 		return
 	fi
+	_at_w=$_at_why
+	if [ "$_at_gate" != notpm ] && [ -n "${1:-}" ]; then
+		if [ "$1" = "*" ]; then
+			attest_tpm2_volumes_tpm "$ATTEST_TPM2_CRYPTTAB"
+			_at_tpm=$?
+			_at_what="any volume of $ATTEST_TPM2_CRYPTTAB"
+		else
+			attest_tpm2_volume_tpm "$ATTEST_TPM2_CRYPTTAB" "$1"
+			_at_tpm=$?
+			_at_what=$1
+		fi
+		if [ "$_at_tpm" -ne 0 ]; then
+			attest_tpm2_load
+			attest_tpm2_cap || :
+			attest_tpm2_say "no TPM unlock in $_at_what: opening it although $_at_w"
+			return 0
+		fi
+	fi
 	attest_tpm2_load
-	attest_tpm2_refuse "no record of a passed TPM check in this boot ($ATTEST_TPM2_RUN/gate): it was skipped, killed or crashed"
+	attest_tpm2_refuse "$_at_w"
 }

@@ -340,6 +340,7 @@ int chain_verify(X509 *leaf, X509_STORE *store, STACK_OF(X509) *untrusted,
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *chain;
 	char who[256] = "unknown certificate";
+	char missing[300] = "";
 	X509 *bad;
 	int ret, err;
 
@@ -353,10 +354,17 @@ int chain_verify(X509 *leaf, X509_STORE *store, STACK_OF(X509) *untrusted,
 		bad = X509_STORE_CTX_get_current_cert(ctx);
 		if (bad)
 			describe(bad, who, sizeof(who));
+		/* Say which certificate to go and get. */
+		if (bad && (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+			    err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT)) {
+			snprintf(missing, sizeof(missing), "; missing issuer: ");
+			X509_NAME_oneline(X509_get_issuer_name(bad), missing + strlen(missing),
+					  (int)(sizeof(missing) - strlen(missing)));
+		}
 		ERR_clear_error();
 		ret = fail(f, STATUS_VERIFY, "EK certificate chain does not verify: %s "
-			   "(certificate at depth %d, %s)", X509_verify_cert_error_string(err),
-			   X509_STORE_CTX_get_error_depth(ctx), who);
+			   "(certificate at depth %d, %s)%s", X509_verify_cert_error_string(err),
+			   X509_STORE_CTX_get_error_depth(ctx), who, missing);
 		goto out;
 	}
 	chain = X509_STORE_CTX_get0_chain(ctx);

@@ -1,4 +1,4 @@
-/* Exit statuses, documented in attest_tpm2_primary.1; scripts depend on them. */
+/* Exit statuses, documented in man/attest_tpm2_primary.1; scripts depend on them. */
 #ifndef EXIT_STATUS_H
 #define EXIT_STATUS_H
 

@@ -86,7 +86,13 @@ install() {
         printf 'ATTEST_TPM2_CAP_PCRS=%s\n' "$cap"
     } > "$initdir$ATTEST_TPM2_CONF"
     dinfo "attest-tpm2: a refused boot caps PCRs $cap"
-    [[ -s $ATTEST_TPM2_NAME_FILE ]] && inst_simple "$ATTEST_TPM2_NAME_FILE"
+    # The name of the root the image is built for (--sysroot), not the
+    # build host's; copied by hand because inst_simple tests its source
+    # outside the sysroot.
+    if [[ -s ${dracutsysrootdir-}$ATTEST_TPM2_NAME_FILE ]]; then
+        mkdir -p "$initdir${ATTEST_TPM2_NAME_FILE%/*}"
+        cat "${dracutsysrootdir-}$ATTEST_TPM2_NAME_FILE" > "$initdir$ATTEST_TPM2_NAME_FILE"
+    fi
     inst_binary "$ATTEST_TPM2_BINARY" "$ATTEST_TPM2_BIN"
     # cmp, blkid: the certified SRK against systemd's and the tokens' pins.
     inst_multiple -o modprobe sleep mkdir mv sync poweroff halt cmp blkid

@@ -27,29 +27,14 @@ ensure_packages() {
 		die "apt-get install failed"
 }
 
-# stage_install DESTDIR: the files "make install" puts in place (keep in step
-# with the Makefile's install target).
+# stage_install DESTDIR: what "make install" puts in place, with the binary
+# under test as the program.
 stage_install() {
-	d=$1
-	install -d "$d/usr/bin" "$d/usr/lib/attest-tpm2" "$d/usr/lib/dracut/modules.d/91attest-tpm2" \
-		"$d/usr/share/initramfs-tools/hooks" "$d/usr/share/initramfs-tools/scripts/init-premount" \
-		"$d/usr/share/initramfs-tools/scripts/local-top" \
-		"$d/usr/lib/systemd/system/systemd-cryptsetup@.service.d" "$d/etc"
-	install -m 0755 "$bin" "$d/usr/bin/attest_tpm2_primary"
-	install -m 0644 "$repo/policy/attest-tpm2-lib.sh" "$d/usr/lib/attest-tpm2/attest-tpm2-lib.sh"
-	install -m 0644 "$repo/policy/systemd-cryptsetup-host.conf" \
-		"$d/usr/lib/systemd/system/systemd-cryptsetup@.service.d/attest-tpm2.conf"
-	install -m 0755 "$repo/dracut/91attest-tpm2/module-setup.sh" \
-		"$repo/dracut/91attest-tpm2/attest-tpm2-hook.sh" "$repo/dracut/91attest-tpm2/attest-tpm2-gate.sh" \
-		"$d/usr/lib/dracut/modules.d/91attest-tpm2/"
-	install -m 0644 "$repo/dracut/91attest-tpm2/attest-tpm2.service" \
-		"$repo/dracut/91attest-tpm2/attest-tpm2-gate.conf" "$d/usr/lib/dracut/modules.d/91attest-tpm2/"
-	install -m 0755 "$repo/initramfs-tools/hooks/attest-tpm2" "$d/usr/share/initramfs-tools/hooks/attest-tpm2"
-	install -m 0755 "$repo/initramfs-tools/scripts/init-premount/attest-tpm2" \
-		"$d/usr/share/initramfs-tools/scripts/init-premount/attest-tpm2"
-	install -m 0755 "$repo/initramfs-tools/scripts/local-top/attest-tpm2" \
-		"$d/usr/share/initramfs-tools/scripts/local-top/attest-tpm2"
-	install -m 0644 "$repo/policy/attest-tpm2.conf" "$d/etc/attest-tpm2.conf"
+	# Everything under /usr and /etc: the stage is copied over merged-/usr
+	# roots, whose /lib must stay their link to usr/lib.
+	make -s -C "$repo" install DESTDIR="$1" INSTALL_BIN="$bin" UNITDIR=/usr/lib/systemd/system \
+		> "$work/stage-install.log" 2>&1 ||
+		die "make install DESTDIR=$1 failed: $(tail -n 3 "$work/stage-install.log" | tr '\n' ' ')"
 }
 
 # stage_modules KDIR KREL USRDIR: the test kernel's modules tree (cached by
@@ -201,6 +186,8 @@ shell_re='Dropping to debug shell|Entering emergency mode|\(initramfs\) |You are
 # "ATTEST-TPM2-TEST killed" (swtpm is stopped and continued: QEMU itself
 # would freeze if the guest cancelled a command meanwhile).
 # Writes the seconds taken to $work/NAME.secs.
+# boot NAME KERNEL INITRD TPM APPEND [SEND [UNTIL [DISK]]]: one QEMU boot;
+# $boot_disks, when set, names more disks (vdb, vdc, ...) in order.
 boot() {
 	name=$1 kernel=$2 initrd=$3 tpm=$4 append=$5 send=${6:-} until=${7:-} bdisk=${8:-$disk}
 	blog=$work/$name.log
@@ -224,6 +211,9 @@ boot() {
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 no_timer_check $append" \
 		-drive "file=$bdisk,format=raw,if=virtio,snapshot=on"
+	for d in ${boot_disks:-}; do
+		set -- "$@" -drive "file=$d,format=raw,if=virtio,snapshot=on"
+	done
 	until_n=1
 	until_re=$until
 	case "$until" in
@@ -329,4 +319,56 @@ boot() {
 		wait "$catpid" 2> /dev/null
 	fi
 	return 0
+}
+
+# make_host_root DIR: the booted system of the host boots, as disks in DIR: a
+# Debian 12 root with systemd (root.img, ext4) with this package installed
+# by "make install" and an /etc/crypttab of three volumes on the next disks:
+# home (vdb: LUKS2, a key file, no token), cswap (vdc: swap keyed from
+# /dev/urandom) and tpmvol (vdd: LUKS2 with a systemd-tpm2 token, and a key
+# file that would open it if the gate let it). A test-only unit reports
+# which opened, then powers off. enrolled.img is the same root with a name
+# file: an enrolled machine.
+make_host_root() {
+	hr=$1
+	mkdir -p "$hr"
+	# shellcheck source=SCRIPTDIR/../lib/debian_root.sh
+	. "$repo/tests/lib/debian_root.sh"
+	# shellcheck source=SCRIPTDIR/../lib/debian_root_cache.sh
+	. "$repo/tests/lib/debian_root_cache.sh"
+	tarball=$(debian_root_tarball bookworm "systemd,systemd-sysv,udev,kmod,cryptsetup-bin,util-linux,e2fsprogs" \
+		2> "$hr/root.err") || return 1
+	r=$hr/root
+	rm -rf "$r"
+	mkdir -p "$r"
+	tar -C "$r" -xf "$tarball" || return 1
+	make -s -C "$repo" install DESTDIR="$r" INSTALL_BIN="$bin" > "$hr/install.log" 2>&1 || return 1
+	printf 'home-key' > "$r/etc/home.key"
+	printf 'tpm-key' > "$r/etc/tpm.key"
+	chmod 0600 "$r/etc/home.key" "$r/etc/tpm.key"
+	for v in home tpm swap; do
+		rm -f "$hr/$v.img"
+		truncate -s 24M "$hr/$v.img"
+	done
+	for v in home tpm; do
+		cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+			--key-file "$r/etc/$v.key" "$hr/$v.img" > /dev/null 2>&1 || return 1
+	done
+	printf '%s' '{"type":"systemd-tpm2","keyslots":["0"],"tpm2-blob":"AA==","tpm2-pcrs":[7],"tpm2-pcr-bank":"sha256","tpm2-primary-alg":"ecc","tpm2-policy-hash":"00","tpm2-pin":false}' |
+		cryptsetup token import "$hr/tpm.img" || return 1
+	printf '%s\n' 'home /dev/vdb /etc/home.key luks,nofail' \
+		'cswap /dev/vdc /dev/urandom swap,cipher=aes-xts-plain64,size=256,nofail' \
+		'tpmvol /dev/vdd /etc/tpm.key luks,nofail' > "$r/etc/crypttab"
+	mkdir -p "$r/usr/local/sbin" "$r/etc/systemd/system/multi-user.target.wants"
+	install -m 0755 "$here/guest/attest-test-report" "$r/usr/local/sbin/"
+	install -m 0644 "$here/guest/attest-test-report.service" "$r/etc/systemd/system/"
+	ln -sf /etc/systemd/system/attest-test-report.service \
+		"$r/etc/systemd/system/multi-user.target.wants/attest-test-report.service"
+	for img in root enrolled; do
+		[ "$img" = root ] || cp "$work/name-a" "$r/etc/eksign.name"
+		rm -f "$hr/$img.img"
+		truncate -s 600M "$hr/$img.img"
+		mke2fs -q -t ext4 -d "$r" "$hr/$img.img" || return 1
+	done
+	rm -rf "$r"
 }

@@ -11,6 +11,8 @@
 #   stock    Debian kernel without null_name: SRK-only check, unlocked
 #   strict   same with rd.attest_tpm2.require_null_name=1: refused
 #   notpm    no TPM device at all: refused
+#   unenrolled  an image built on a machine not enrolled yet: nothing of
+#            ours in it, and it boots as without the package, saying nothing
 #   hang     the TPM never answers the check's first Certify (a bus
 #            interposer withholds it): refused in bounded time
 #   hostonly (dracut) good, from a --hostonly image built on a host with no
@@ -33,10 +35,20 @@
 #   race        unencrypted root, stalling TPM: no switch-root meanwhile
 #   jump        (systemd) rd.systemd.unit=initrd-switch-root.target, foreign
 #               TPM, unencrypted root
+#   notpm-passphrase  no TPM under the shipped ON_FAILURE=passphrase: no
+#               power-off, the unlock goes on
+#   late-tpm    (initramfs-tools, dracut classic) the same, and then the TPM
+#               appears (a test script binds its driver again between the
+#               check and the gate): capped before the unlock
 #   passphrase  (initramfs-tools) the shipped ON_FAILURE=passphrase: PCR 7
 #               capped before the (key-file) unlock, no shell
 # plus image-content checks, the refusal to build without enrollment, and the
-# bytes the module adds to an image.
+# bytes the module adds to an image; and the booted system (a Debian 12 root
+# with systemd, booted through dracut systemd images):
+#   host-unenrolled  installed, not enrolled: every crypttab volume opens
+#   host-old-image   enrolled, booted from an image without the check: the
+#               key-file volume and the random-keyed swap open, the volume
+#               with a TPM token does not
 #
 # Kernels are cached in ${ATTEST_TPM2_CACHE:-~/.cache/attest-tpm2}.
 # ATTEST_TPM2_BOOT_TIMEOUT (150) bounds each boot; ATTEST_TPM2_KEEP=1 keeps
@@ -136,7 +148,8 @@ mkdir -p "$work/etc-locked"
 cp "$work/etc-mod/eksign.name" "$work/etc-locked/"
 {
 	cat "$stage/etc/attest-tpm2.conf"
-	printf '%s\n' ATTEST_TPM2_ON_FAILURE=halt ATTEST_TPM2_LOCK=yes ATTEST_TPM2_TIMEOUT=08 ATTEST_TPM2_DEVICE_WAIT=09
+	printf '%s\n' ATTEST_TPM2_ON_FAILURE=halt ATTEST_TPM2_LOCK=yes ATTEST_TPM2_TIMEOUT=08 ATTEST_TPM2_DEVICE_WAIT=09 \
+		ATTEST_TPM2_HALT_DELAY=3
 } > "$work/etc-locked/attest-tpm2.conf"
 # What the dracut images get besides the modules: crypttab and its key file.
 printf '%s UUID=%s /etc/luks.key luks\n' "$mapname" "$uuid" > "$work/incl/etc/crypttab"
@@ -228,9 +241,15 @@ esac
 exit 0
 EOF
 chmod 0755 "$early"
-mkdir -p "$work/incl/usr/bin" "$work/incl/usr/lib/dracut/hooks/pre-udev"
+mkdir -p "$work/incl/usr/bin" "$work/incl/usr/lib/dracut/hooks/pre-udev" "$work/incl/usr/lib/dracut/hooks/pre-trigger"
 cp "$early" "$work/incl/usr/bin/attest-test-early"
 printf '/usr/bin/attest-test-early\n' > "$work/incl/usr/lib/dracut/hooks/pre-udev/05-attest-test.sh"
+# A TPM that appears after the check found none (guest/attest-test-late-tpm,
+# idle unless the command line asks): hidden before the check (pre-udev),
+# shown again between the check (pre-trigger 10) and the gate (90).
+cp "$here/guest/attest-test-late-tpm" "$work/incl/usr/bin/"
+printf '/usr/bin/attest-test-late-tpm hide\n' > "$work/incl/usr/lib/dracut/hooks/pre-udev/06-attest-test-late.sh"
+printf '/usr/bin/attest-test-late-tpm show\n' > "$work/incl/usr/lib/dracut/hooks/pre-trigger/50-attest-test-late.sh"
 
 # initramfs-tools configuration: only the drivers listed, plus a test-only
 # local-top script that opens the disk with the key file (standing in for
@@ -247,6 +266,7 @@ cat > "$itconf/hooks/test-unlock" <<EOF
 copy_exec /usr/sbin/cryptsetup /usr/sbin/cryptsetup
 copy_file key "\$CONFDIR/luks.key" /etc/luks.key
 copy_file script "$early" /usr/bin/attest-test-early
+copy_file script "$here/guest/attest-test-late-tpm" /usr/bin/attest-test-late-tpm
 for t in $test_tools; do
 	[ "\$t" = /usr/bin/attest-test-early ] || copy_exec "\$t"
 done
@@ -256,15 +276,27 @@ cat > "$itconf/scripts/init-top/attest-test" <<'EOF'
 #!/bin/sh
 [ "$1" = prereqs ] && exit 0
 /usr/bin/attest-test-early
+/usr/bin/attest-test-late-tpm hide
 EOF
-chmod 0755 "$itconf/scripts/init-top/attest-test"
-# Runs last in local-top, as cryptroot does (and with the same trick).
+# After the check in init-premount, so before local-top's gate. (mkinitramfs
+# asks a script in the -d folder for its prerequisites there, so the
+# "every other script" trick that cryptroot uses would find none.)
+mkdir -p "$itconf/scripts/init-premount"
+cat > "$itconf/scripts/init-premount/attest-test-late" <<'EOF'
+#!/bin/sh
+if [ "$1" = prereqs ]; then
+	echo attest-tpm2
+	exit 0
+fi
+/usr/bin/attest-test-late-tpm show
+EOF
+chmod 0755 "$itconf/scripts/init-top/attest-test" "$itconf/scripts/init-premount/attest-test-late"
+# Runs after the gate in local-top, as cryptroot does (which names every
+# other script of /usr/share/initramfs-tools/scripts/local-top).
 cat > "$itconf/scripts/local-top/test-unlock" <<EOF
 #!/bin/sh
 if [ "\$1" = prereqs ]; then
-	for s in "\${0%/*}"/*; do
-		[ "\${s##*/}" = "\${0##*/}" ] || echo "\${s##*/}"
-	done
+	echo attest-tpm2
 	exit 0
 fi
 i=0
@@ -318,13 +350,13 @@ for fl in $flavours; do
 	wait "$p1" || ok=no
 	wait "$p2" || ok=no
 	wait "$p3" || ok=no
-	if [ "$fl" = initramfs-tools ]; then
-		build "$fl" "$krel" "$work/$fl-default.img" with "$work/etc-default" || ok=no
-	else
+	build "$fl" "$krel" "$work/$fl-default.img" with "$work/etc-default" || ok=no
+	n=5
+	if [ "$fl" != initramfs-tools ]; then
 		build "$fl" "$krel" "$work/$fl-hostonly.img" with "$work/etc-mod" hostonly || ok=no
+		n=6
 	fi
 	if [ $ok = yes ]; then
-		n=5
 		pass "build-$fl ($(($(date +%s) - s))s for $n images)"
 	else
 		fail "build-$fl (see $work/$fl*.buildlog)"
@@ -349,38 +381,6 @@ for fl in $flavours; do
 	fi
 done
 
-# Not enrolled yet (no name file): the build succeeds without the check and
-# says how to enroll, so that no kernel upgrade fails before enrollment.
-for fl in dracut-classic initramfs-tools; do
-	if ! build "$fl" "$krel" "$work/$fl-unenrolled.img" with "$work/etc-unenrolled"; then
-		fail "unenrolled-$fl (the build failed: see $work/$fl-unenrolled.img.buildlog)"
-	elif ! grep -q 'not enrolled.*attest-tpm2-enroll' "$work/$fl-unenrolled.img.buildlog"; then
-		fail "unenrolled-$fl (no enrollment hint in the build output)"
-	else
-		case $fl in
-		initramfs-tools) lsinitramfs "$work/$fl-unenrolled.img" > "$work/$fl-unenrolled.list" ;;
-		*) lsinitrd "$work/$fl-unenrolled.img" > "$work/$fl-unenrolled.list" ;;
-		esac
-		if grep -q 'attest_tpm2_primary' "$work/$fl-unenrolled.list"; then
-			fail "unenrolled-$fl (the image has the check without an enrolled name)"
-		else
-			pass "unenrolled-$fl (built without the check, with the enrollment hint)"
-		fi
-	fi
-done
-# Enrolled, but the name file is not a name: the build must fail.
-mkdir -p "$work/etc-badname"
-cp "$stage/etc/attest-tpm2.conf" "$work/etc-badname/"
-echo 'not a name' > "$work/etc-badname/eksign.name"
-for fl in dracut-classic initramfs-tools; do
-	if build "$fl" "$krel" "$work/$fl-badname.img" with "$work/etc-badname"; then
-		fail "badname-$fl (image built with a malformed name file)"
-	else
-		pass "badname-$fl (a malformed name file fails the build)"
-	fi
-done
-
-# ------------------------------------------------------------ image content
 # unpack IMAGE DIR: unpack an image; prints the folder holding its main
 # archive. list DIR: its file names, relative.
 unpack() {
@@ -400,6 +400,43 @@ unpack() {
 list() {
 	(cd "$1" && find . -mindepth 1 | sed 's|^\./||' | sort)
 }
+
+# Not enrolled yet (no name file): the build succeeds with nothing of ours in
+# the image (initramfs-tools copies every script it finds: the hook takes
+# ours back out) and says how to enroll, so that no kernel upgrade fails
+# before enrollment. These images are booted below: unchanged boots.
+for fl in $flavours; do
+	if ! build "$fl" "$krel" "$work/$fl-unenrolled.img" with "$work/etc-unenrolled"; then
+		fail "unenrolled-$fl (the build failed: see $work/$fl-unenrolled.img.buildlog)"
+	elif ! grep -q 'not enrolled.*attest-tpm2-enroll' "$work/$fl-unenrolled.img.buildlog"; then
+		fail "unenrolled-$fl (no enrollment hint in the build output)"
+	else
+		# Paths inside the image, relative: lsinitrd's header names the
+		# work folder and repeats the command line, which asked for the
+		# module by name.
+		root=$(unpack "$work/$fl-unenrolled.img" "$work/xu") && list "$root" > "$work/$fl-unenrolled.list"
+		if ! grep -q '^init$\|^usr/bin' "$work/$fl-unenrolled.list"; then
+			fail "unenrolled-$fl (cannot list the image)"
+		elif grep -E 'attest[-_]tpm2|eksign' "$work/$fl-unenrolled.list" > "$work/$fl-unenrolled.ours"; then
+			fail "unenrolled-$fl (the image has files of ours without an enrolled name: $(tr '\n' ' ' < "$work/$fl-unenrolled.ours"))"
+		else
+			pass "unenrolled-$fl (built with nothing of ours, with the enrollment hint)"
+		fi
+	fi
+done
+# Enrolled, but the name file is not a name: the build must fail.
+mkdir -p "$work/etc-badname"
+cp "$stage/etc/attest-tpm2.conf" "$work/etc-badname/"
+echo 'not a name' > "$work/etc-badname/eksign.name"
+for fl in dracut-classic initramfs-tools; do
+	if build "$fl" "$krel" "$work/$fl-badname.img" with "$work/etc-badname"; then
+		fail "badname-$fl (image built with a malformed name file)"
+	else
+		pass "badname-$fl (a malformed name file fails the build)"
+	fi
+done
+
+# ------------------------------------------------------------ image content
 for fl in $flavours; do
 	img=$work/$fl.img
 	[ -f "$img" ] || {
@@ -460,7 +497,7 @@ done
 
 # ------------------------------------------------------------------- boots
 unlock_re='luksOpen|Starting.*systemd-cryptsetu|TEST-UNLOCK'
-# expect NAME KIND: judge $work/NAME.log; KIND is unlocked, warned or refused.
+# expect NAME KIND: judge $work/NAME.log; KIND is one of the cases below.
 expect() {
 	l=$work/$1.log
 	secs=$(cat "$work/$1.secs" 2> /dev/null)
@@ -487,6 +524,24 @@ expect() {
 			why="$why no-shell"
 		grep -Eq "$unlock_re" "$l" && why="$why UNLOCK-ATTEMPTED"
 		grep -q "ATTEST-TPM2-TEST MARKER" "$l" && why="$why ROOT-REACHED"
+		;;
+	# Unlocked and root reached, whatever was said before.
+	opened)
+		grep -q "ATTEST-TPM2-TEST MARKER $marker" "$l" || why="$why no-marker"
+		grep -Eq "$unlock_re" "$l" || why="$why no-unlock-seen"
+		;;
+	# The booted system reported which volumes opened, without an
+	# emergency shell.
+	host)
+		grep -q 'ATTEST-HOST done' "$l" || why="$why no-report"
+		grep -Eq "$shell_re" "$l" && why="$why SHELL"
+		;;
+	# Not enrolled: unlocked and booted as without the package, which
+	# said nothing and capped nothing.
+	untouched)
+		grep -q "ATTEST-TPM2-TEST MARKER $marker" "$l" || why="$why no-marker"
+		grep -Eq "$unlock_re" "$l" || why="$why no-unlock-seen"
+		grep -q 'attest-tpm2:' "$l" && why="$why attest-tpm2-spoke"
 		;;
 	# Refused and powered off: no shell at all.
 	halted)
@@ -546,13 +601,11 @@ for fl in ${ATTEST_TPM2_MATRIX_FLAVOURS-$flavours}; do
 	boot "stock-$fl" "$skernel" "$simg" "$work/tpm-a" "$args" &
 	boot "strict-$fl" "$skernel" "$simg" "$work/tpm-a" "$args rd.attest_tpm2.require_null_name=1" &
 	wait
-	if [ "$fl" = initramfs-tools ]; then
-		boot "hang-$fl" "$kbz" "$img" "$work/tpm-a+stall" "$args"
-	else
-		boot "hang-$fl" "$kbz" "$img" "$work/tpm-a+stall" "$args" &
-		boot "hostonly-$fl" "$kbz" "$work/$fl-hostonly.img" "$work/tpm-a" "$args" &
-		wait
-	fi
+	boot "hang-$fl" "$kbz" "$img" "$work/tpm-a+stall" "$args" &
+	boot "unenrolled-$fl" "$kbz" "$work/$fl-unenrolled.img" "$work/tpm-a" "$args" &
+	wait
+	[ "$fl" = initramfs-tools ] || boot "hostonly-$fl" "$kbz" "$work/$fl-hostonly.img" "$work/tpm-a" "$args"
+	expect "unenrolled-$fl" untouched ''
 	expect "good-$fl" unlocked ''
 	expect "foreign-$fl" refused 'TPM verification FAILED' 'PCRs 7 capped'
 	expect "warn-$fl" warned ''
@@ -604,6 +657,30 @@ for fl in ${ATTEST_TPM2_BYPASS_FLAVOURS-$flavours}; do
 	# The default ON_FAILURE=passphrase, on a foreign TPM: PCR 7 capped
 	# first, then the boot goes on and only a passphrase can unlock (the
 	# test's key file stands for the owner typing it).
+	# With no TPM at all, the same: nothing can be unsealed, so the boot
+	# goes on for passphrases instead of powering off; and a TPM that
+	# appears after that decision is capped before any unlock.
+	boot "notpm-passphrase-$fl" "$kbz" "$work/$fl-default.img" none "$args" &
+	if [ "$fl" = dracut-systemd ]; then
+		wait
+	else
+		boot "late-tpm-$fl" "$kbz" "$work/$fl-default.img" "$work/tpm-a" "$args attest_test_late_tpm" &
+		wait
+		l=$work/late-tpm-$fl.log
+		c=$(grep -n -m1 'a TPM appeared after this boot found none: PCRs 7 capped before any unlock' "$l" | cut -d: -f1)
+		u=$(grep -En -m1 'luksOpen|TEST-UNLOCK' "$l" | cut -d: -f1)
+		expect "late-tpm-$fl" opened 'TPM hidden' 'no TPM in this machine now' 'TPM shown again: /dev/tpm' \
+			'a TPM appeared after this boot found none: PCRs 7 capped before any unlock' '!powering off' \
+			"!$shell_re"
+		if [ -n "$c" ] && [ -n "$u" ] && [ "$c" -lt "$u" ]; then
+			pass "late-tpm-$fl: the cap (line $c) comes before the unlock (line $u)"
+		else
+			fail "late-tpm-$fl: the cap (line ${c:-none}) comes before the unlock (line ${u:-none})"
+		fi
+	fi
+	expect "notpm-passphrase-$fl" opened 'FATAL: no TPM device' \
+		'no TPM in this machine now: nothing TPM-sealed can be unsealed in this boot' \
+		'!powering off' "!$shell_re"
 	if [ "$fl" = initramfs-tools ]; then
 		boot "passphrase-$fl" "$kbz" "$work/$fl-default.img" "$work/tpm-b" "$args"
 		if grep -q 'attest-tpm2: PCRs 7 capped' "$work/passphrase-$fl.log" &&
@@ -627,6 +704,7 @@ for fl in ${ATTEST_TPM2_BYPASS_FLAVOURS-$flavours}; do
 		expect "jump-$fl" stopped 'attest-tpm2: FATAL'
 	fi
 	expect "hostile-$fl" halted 'ATTEST_TPM2_TIMEOUT .08. is not a number' 'ATTEST_TPM2_DEVICE_WAIT .09. is not a number' \
+		'powering off in 3s: TPM verification FAILED' \
 		'TPM verification FAILED' 'PCRs 7 capped'
 	expect "downgrade-$fl" halted 'ignored on the kernel command line because the image is locked.*rd.attest_tpm2=off' \
 		'TPM verification FAILED' 'PCRs 7 capped' '!policy off'
@@ -645,6 +723,32 @@ for fl in ${ATTEST_TPM2_BYPASS_FLAVOURS-$flavours}; do
 		'UNSEAL-RC=[1-9]' '!UNSEAL-RC=0' '0x0*99d'
 	expect "race-$fl" stopped 'attest-tpm2: FATAL'
 done
+
+# ------------------------------------------------------- the booted system
+# A Debian 12 root with systemd, this package installed, and three crypttab
+# volumes that systemd-cryptsetup@ opens after switch-root through the
+# host's drop-in: not enrolled, everything opens; enrolled but booted from
+# an image built before enrollment (no check, so no verdict), the passphrase
+# (key-file) volume and the random-keyed swap open, the TPM volume does not.
+if make_host_root "$work/host"; then
+	hargs="root=/dev/vda rw rd.luks=0 rd.info panic=1"
+	boot_disks="$work/host/home.img $work/host/swap.img $work/host/tpm.img"
+	# A whole systemd boot: more time than an initramfs alone.
+	initrd_timeout=$boot_timeout
+	boot_timeout=$((boot_timeout + 120))
+	boot host-unenrolled "$kbz" "$work/dracut-systemd-unenrolled.img" none "$hargs" '' '' "$work/host/root.img" &
+	boot host-old-image "$kbz" "$work/dracut-systemd-base.img" none "$hargs" '' '' "$work/host/enrolled.img" &
+	wait
+	boot_timeout=$initrd_timeout
+	boot_disks=
+	expect host-unenrolled host 'ATTEST-HOST home open' 'ATTEST-HOST cswap open' 'ATTEST-HOST tpmvol open' \
+		'!attest-tpm2: FATAL'
+	expect host-old-image host 'ATTEST-HOST home open' 'ATTEST-HOST cswap open' 'ATTEST-HOST tpmvol closed' \
+		'FATAL: no record of a passed TPM check in this boot.*refusing to unlock tpmvol' \
+		'home has no TPM unlock: opening it'
+else
+	fail "host-root (cannot build the Debian 12 root: $(tail -n 3 "$work/host/root.err" "$work/host/install.log" 2> /dev/null | tr '\n' ' '))"
+fi
 
 echo "$passed passed, $failed failed ($(($(date +%s) - t0))s)"
 [ "$failed" -eq 0 ]

@@ -42,6 +42,8 @@
 #   initramfs-tools passphrase     a passphrase-only volume (no TPM binding)
 #   FLAVOUR refused-typed          our SRK substituted: refused, TPM unlock
 #                                  off, the owner's passphrase still opens
+#   FLAVOUR notpm-typed            no TPM at all: no power-off, the prompt
+#                                  comes and the passphrase opens
 # Refused cases pass only when nothing was unlocked, no switch-root
 # happened, no TPM2_Unseal was sent before the refusal capped PCR 7 and none
 # succeeded (the default ATTEST_TPM2_ON_FAILURE=passphrase: clevis, which
@@ -62,6 +64,8 @@ ulib=$here/unlock
 . "$here/lib.sh"
 # shellcheck source=SCRIPTDIR/unlock/lib.sh
 . "$ulib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/install.sh
+. "$repo/tests/lib/install.sh"
 suite=${ATTEST_TPM2_SUITE:-bookworm}
 case "$suite" in
 bookworm | trixie) ;;
@@ -193,12 +197,13 @@ else
 	# systemd's own SRK, then a token sealed to it as certified.
 	mkdir -p "$work/tools"
 	cp "$bin" "$work/tools/attest_tpm2_primary"
-	cp "$repo/src/attest-tpm2-enroll" "$work/tools/"
+	# attest-tpm2-enroll as installed, with the library it reads.
+	enroll=$(BIN=$bin install_prefix "$work/tools/inst") || enroll_ok="no (make install)"
 	printf 'ATTEST_TPM2_NAME_FILE=%s\n' "$work/eksign.name" > "$work/tools/enroll.conf"
 	in_root dr env SYSTEMD_TPM2_DEVICE="$tcti" /usr/lib/systemd/systemd-tpm2-setup \
 		> "$work/tpm2-setup.log" 2>&1 || enroll_ok="no (systemd-tpm2-setup: $(tail -n 3 "$work/tpm2-setup.log" | tr '\n' ' '))"
-	in_root dr env ATTEST_TPM2_PRIMARY="$work/tools/attest_tpm2_primary" sh "$work/tools/attest-tpm2-enroll" \
-		--config "$work/tools/enroll.conf" --keep-name --luks "$work/disk-sd.img" \
+	in_root dr env ATTEST_TPM2_PRIMARY="$work/tools/attest_tpm2_primary" sh "$enroll" \
+		--no-rebuild --config "$work/tools/enroll.conf" --keep-name --luks "$work/disk-sd.img" \
 		--luks-key-file "$work/disk-sd.img.pass" -- -T "$tcti" > "$work/cryptenroll.log" 2>&1 ||
 		enroll_ok="no (attest-tpm2-enroll --luks: $(tail -n 3 "$work/cryptenroll.log" | tr '\n' ' '))"
 	cryptsetup token export --token-id 0 "$work/disk-sd.img" 2> /dev/null | grep -q '"tpm2_srk"' ||
@@ -376,6 +381,9 @@ for fl in $flavours; do
 	done
 done
 jobs="$jobs initramfs-tools:passphrase dracut-systemd:refused-typed initramfs-tools:refused-typed"
+# No TPM at all, under the shipped ON_FAILURE=passphrase: the passphrase
+# prompt comes, and the typed passphrase opens the volume.
+jobs="$jobs dracut-systemd:notpm-typed dracut-classic:notpm-typed initramfs-tools:notpm-typed"
 # Debian 13: the flows that change with it (systemd 257's pinned token, in
 # both dracut flavours; dracut 106; initramfs-tools 0.148), each good,
 # refused and stalled; the SRK substitution that the pin is for.
@@ -399,6 +407,11 @@ run_job() {
 		send=$pass_cl
 		[ "$fl" = initramfs-tools ] || send=$pass_sd
 		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$disk" "$args" "$send" pubkey-owner --nth 1
+		;;
+	notpm-typed)
+		send=$pass_cl
+		[ "$fl" = initramfs-tools ] || send=$pass_sd
+		uboot "$fl-$c" "$kbz" "$work/$fl.img" none "$disk" "$args" "$send"
 		;;
 	good)
 		# shellcheck disable=SC2034 # read by uboot (unlock/lib.sh)
@@ -434,10 +447,12 @@ judge() {
 	why=
 	note=
 	case "$c" in
-	good | passphrase | refused-typed)
+	good | passphrase | refused-typed | notpm-typed)
 		[ "$c" = passphrase ] && marker=$mark_pw
 		grep -q "ATTEST-TPM2-TEST MARKER $marker" "$l" || why="$why no-marker"
-		grep -q 'attest-tpm2: FATAL' "$l" && [ "$c" != refused-typed ] && why="$why fatal-message"
+		case "$c" in
+		good | passphrase) grep -q 'attest-tpm2: FATAL' "$l" && why="$why fatal-message" ;;
+		esac
 		;;
 	esac
 	case "$c" in
@@ -456,6 +471,12 @@ judge() {
 	passphrase)
 		grep -q '^rsp Unseal rc=0x0$' "$b" && why="$why unsealed"
 		grep -q '^rsp Certify rc=0x0$' "$b" || why="$why not-verified"
+		;;
+	notpm-typed)
+		grep -q 'attest-tpm2: no TPM in this machine now' "$l" || why="$why no-notpm-decision"
+		# shellcheck disable=SC2154 # set in unlock/lib.sh
+		grep -Eq "$prompt_re" "$l" || why="$why no-prompt"
+		grep -q 'attest-tpm2: powering off' "$l" && why="$why POWERED-OFF"
 		;;
 	refused-typed)
 		# Refused, the TPM unlock is off; the owner's passphrase opens it.

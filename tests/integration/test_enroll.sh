@@ -8,7 +8,7 @@ set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/swtpm.sh"
 . "$here/lib/check.sh"
-enroll="$here/../src/attest-tpm2-enroll"
+. "$here/lib/install.sh"
 
 WORK=$(mktemp -d)
 proxy_pid=
@@ -23,6 +23,8 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+# The tools as installed: attest-tpm2-enroll reads the boot library.
+enroll=$(install_prefix "$WORK/inst") || exit 1
 
 swtpm_provision "$WORK/a" || { fail provision "swtpm_setup failed"; exit 1; }
 swtpm_provision "$WORK/b" || { fail provision "swtpm_setup failed"; exit 1; }
@@ -65,6 +67,9 @@ expect "another CA's root is refused" 1
 case $ERR in *"chain does not verify"*) pass "chain failure names the problem" ;; *) fail "chain failure names the problem" "$ERR" ;; esac
 run "$BIN" --attest nv: --ca "$ca/swtpm-localca-rootca-cert.pem"
 expect "a missing intermediate is refused" 1
+inter=$(openssl x509 -noout -subject -nameopt compat -in "$ca/issuercert.pem" | sed 's/^subject=//')
+case $ERR in *"missing issuer: $inter"*) pass "the chain failure names the missing issuer ($inter)" ;;
+*) fail "the chain failure names the missing issuer ($inter)" "$ERR" ;; esac
 run "$BIN" --attest nv: --ca "$WORK/nonexistent"
 expect "a missing CA path is an input error" 2
 
@@ -178,17 +183,17 @@ if [ -z "$clean" ]; then pass "template runs leave nothing loaded"; else fail "t
 # The enrollment command.
 printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/eksign.name" "$WORK/test-ca.pem" > "$WORK/attest-tpm2.conf"
 mkdir -p "$WORK/etc"
-run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/attest-tpm2.conf" -- -T "$TCTI_A"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --config "$WORK/attest-tpm2.conf" -- -T "$TCTI_A"
 expect "enroll with a certificate and a CA" 0
 same "enroll writes the signing-EK name" "$(cat "$WORK/etc/eksign.name" 2>/dev/null)" "$(cat "$WORK/ek.name")"
 case $OUT in *"attested against the EK certificate at NV 0x01c0000a"*"chain verified to /CN=Test TPM Root"*) pass "enroll says what it proved" ;;
 *) fail "enroll says what it proved" "$OUT" ;; esac
-printf 'ATTEST_TPM2_NAME_FILE=%s\n' "$WORK/etc/c.name" > "$WORK/c.conf"
-run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/c.conf" -- -T "$TCTI_C"
+printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=none\n' "$WORK/etc/c.name" > "$WORK/c.conf"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --config "$WORK/c.conf" -- -T "$TCTI_C"
 expect "enroll a TPM without EK certificate" 0
 case $OUT in *"NOT attested"*"trusted on first use"*) pass "trust on first use is stated plainly" ;; *) fail "trust on first use is stated plainly" "$OUT" ;; esac
 printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/b.name" "$WORK/a/ca" > "$WORK/b.conf"
-run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/b.conf" -- -T "$TCTI_B"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --config "$WORK/b.conf" -- -T "$TCTI_B"
 RC_B=$RC
 if [ "$RC_B" -ne 0 ] && [ ! -e "$WORK/etc/b.name" ]; then pass "enroll refuses a certificate from the wrong CA and writes nothing"; else fail "enroll refuses a certificate from the wrong CA and writes nothing" "exit $RC_B"; fi
 
@@ -209,23 +214,23 @@ refused() {
 	no_file "$1: no name file" "$2"
 }
 printf 'ATTEST_TPM2_NAME_FILE=%s\n' "$WORK/etc/c2.name" > "$WORK/c2.conf"
-run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/c2.conf" --ca "$WORK/test-ca.pem" -- -T "$TCTI_C"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --config "$WORK/c2.conf" --ca "$WORK/test-ca.pem" -- -T "$TCTI_C"
 refused "enroll with --ca refuses a TPM without EK certificate" "$WORK/etc/c2.name"
 printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/c3.name" "$WORK/test-ca.pem" > "$WORK/c3.conf"
-run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/c3.conf" -- -T "$TCTI_C"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --config "$WORK/c3.conf" -- -T "$TCTI_C"
 refused "enroll with ATTEST_TPM2_CA refuses a TPM without EK certificate" "$WORK/etc/c3.name"
-run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/c3.conf" --allow-tofu -- -T "$TCTI_C"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --config "$WORK/c3.conf" --allow-tofu -- -T "$TCTI_C"
 if [ "$RC" -eq 0 ]; then pass "enroll --allow-tofu with a CA enrolls a TPM without EK certificate"; else fail "enroll --allow-tofu with a CA enrolls a TPM without EK certificate" "exit $RC: $ERR"; fi
 same "enroll --allow-tofu writes the signing-EK name" "$(cat "$WORK/etc/c3.name" 2>/dev/null)" "$("$BIN" -T "$TCTI_C" --eksign)"
 case $OUT in *"NOT attested"*"trusted on first use"*"--allow-tofu"*) pass "--allow-tofu says it trusted on first use" ;; *) fail "--allow-tofu says it trusted on first use" "$OUT" ;; esac
 # The config is read as the boot hooks read it: quotes around a value go.
 printf 'ATTEST_TPM2_NAME_FILE="%s"\nATTEST_TPM2_CA='"'"'%s'"'"'\n' "$WORK/etc/q.name" "$WORK/test-ca.pem" > "$WORK/q.conf"
-run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/q.conf" -- -T "$TCTI_A"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --config "$WORK/q.conf" -- -T "$TCTI_A"
 if [ "$RC" -eq 0 ]; then pass "enroll reads quoted config values"; else fail "enroll reads quoted config values" "exit $RC: $ERR"; fi
 same "enroll writes the quoted ATTEST_TPM2_NAME_FILE" "$(cat "$WORK/etc/q.name" 2>/dev/null)" "$(cat "$WORK/ek.name")"
 case $OUT in *"chain verified to /CN=Test TPM Root"*) pass "enroll uses the quoted ATTEST_TPM2_CA" ;; *) fail "enroll uses the quoted ATTEST_TPM2_CA" "$OUT" ;; esac
 rm -f "$WORK/etc/q.name"
-run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/q.conf" -- -T "$TCTI_C"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --config "$WORK/q.conf" -- -T "$TCTI_C"
 refused "enroll with a quoted ATTEST_TPM2_CA refuses a TPM without EK certificate" "$WORK/etc/q.name"
 
 # An interposer that answers the NV listing with nothing hides TPM a's
@@ -246,7 +251,7 @@ done
 if grep -q ready "$WORK/proxy.ready"; then
 	PROXIED="swtpm:host=127.0.0.1,port=$PROXY_PORT"
 	printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/hidden.name" "$WORK/test-ca.pem" > "$WORK/hidden.conf"
-	run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/hidden.conf" -- -T "$PROXIED"
+	run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --config "$WORK/hidden.conf" -- -T "$PROXIED"
 	refused "enroll with a CA refuses a TPM whose certificates an interposer hides" "$WORK/etc/hidden.name"
 	if grep -q '^tamper empty-nv-list GetCapability' "$WORK/proxy.log"; then
 		pass "the interposer hid the NV indices"
@@ -258,12 +263,109 @@ if grep -q ready "$WORK/proxy.ready"; then
 else
 	fail "interposer starts (empty-nv-list)" "$(cat "$WORK/proxy.err")"
 fi
-run sh "$enroll" --bogus
+run sh "$enroll" --no-rebuild --bogus
 if [ "$RC" -eq 2 ] && [ "$ERR" = "attest-tpm2-enroll: unknown option --bogus (see --help)" ]; then
 	pass "enroll errors are one plain line"
 else
 	fail "enroll errors are one plain line" "exit $RC: $ERR"
 fi
+# --- The enrollment's lifecycle ---------------------------------------------
+# enrolled NAME WANT [REGEX]: the last enroll run exited WANT, and its output
+# (stdout and stderr) matches REGEX.
+enrolled() {
+	if [ "$RC" -ne "$2" ]; then
+		fail "$1" "exit $RC, wanted $2 (stdout: $OUT; stderr: $ERR)"
+	elif [ -n "${3:-}" ] && ! printf '%s\n%s\n' "$OUT" "$ERR" | grep -Eq -e "$3"; then
+		fail "$1" "no '$3' in: $OUT $ERR"
+	else
+		pass "$1"
+	fi
+}
+life=$WORK/life
+mkdir -p "$life"
+e() { run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild "$@"; }
+printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$life/eksign.name" "$WORK/test-ca.pem" > "$life/a.conf"
+e --config "$life/a.conf" -- -T "$TCTI_A"
+enrolled "lifecycle: TPM A enrolled, chain verified" 0 'chain verified to /CN=Test TPM Root'
+name_a=$(cat "$life/eksign.name")
+e --config "$life/a.conf" -- -T "$TCTI_A"
+enrolled "lifecycle: enrolling the same TPM again is fine" 0
+e --config "$life/a.conf" --allow-tofu -- -T "$TCTI_C"
+enrolled "lifecycle: another TPM does not replace the enrollment without --force" 5 '--force'
+same "lifecycle: the refusal leaves the enrolled name" "$(cat "$life/eksign.name")" "$name_a"
+case $ERR in
+*"enrolled:    $name_a (attested against the EK certificate"*"chain verified"*"this TPM:    000b"*"NOT attested"*)
+	pass "lifecycle: the refusal shows both names and how each was attested" ;;
+*) fail "lifecycle: the refusal shows both names and how each was attested" "$ERR" ;;
+esac
+printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=none\n' "$life/eksign.name" > "$life/noca.conf"
+e --config "$life/noca.conf" -- -T "$TCTI_A"
+enrolled "lifecycle: the same TPM with less proof is not a silent downgrade" 5 'not downgrading without --force'
+e --config "$life/a.conf" --allow-tofu --force -- -T "$TCTI_C"
+enrolled "lifecycle: --force replaces it, and says what it replaced" 0 "It replaces $name_a"
+same "lifecycle: --force wrote the new name" "$(cat "$life/eksign.name")" "$("$BIN" -T "$TCTI_C" --eksign)"
+
+# Status: the TPM now against the enrollment, as text and as JSON.
+e --config "$life/a.conf" --status -- -T "$TCTI_C"
+enrolled "status: the enrolled TPM matches" 0 'This TPM: matches the enrollment'
+case $OUT in *"NOT attested"*"trusted on first use"*) pass "status says how it was enrolled" ;;
+*) fail "status says how it was enrolled" "$OUT" ;; esac
+e --config "$life/a.conf" --status -- -T "$TCTI_A"
+enrolled "status: another TPM does not match" 1 'This TPM: DOES NOT MATCH'
+e --config "$life/a.conf" --status --json -- -T "$TCTI_C"
+enrolled "status --json" 0
+if printf '%s\n' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["enrollment"]["enrolled"] is True and d["tpm"]["state"] == "matches" and d["enrollment"]["attested"] == "tofu"' 2> "$WORK/json.err"; then
+	pass "status --json is JSON, with the enrollment and the TPM's state"
+else
+	fail "status --json is JSON, with the enrollment and the TPM's state" "$(cat "$WORK/json.err"): $OUT"
+fi
+e --config "$life/a.conf" --unenroll
+enrolled "unenroll" 0 'Removed the enrollment'
+no_file "unenroll removes the name" "$life/eksign.name"
+no_file "unenroll removes its record" "$life/eksign.name.info"
+e --config "$life/a.conf" --status -- -T "$TCTI_C"
+enrolled "status: not enrolled" 2 'not enrolled'
+
+# Errors come before the TPM is touched: a TPM that is not there would be
+# exit 3.
+nowhere="swtpm:host=127.0.0.1,port=1"
+e --config "$life/missing.conf" -- -T "$nowhere"
+enrolled "a missing --config is an input error, found first" 2 'missing.conf: no such readable file'
+e --config "$life/a.conf" --ca "$life/no-such-ca" -- -T "$nowhere"
+enrolled "an unreadable --ca is an input error, found first" 2 'no-such-ca is not a readable file or folder'
+run env ATTEST_TPM2_PRIMARY=/nonexistent/attest_tpm2_primary sh "$enroll" --no-rebuild --config "$life/a.conf"
+enrolled "a missing program is exit 2 with its name, not 127" 2 '/nonexistent/attest_tpm2_primary is missing'
+printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_POLICY=enforcee\n' "$life/eksign.name" > "$life/bad.conf"
+e --config "$life/bad.conf" -- -T "$nowhere"
+enrolled "a config value the boot would replace is an error" 2 "unknown policy 'enforcee'"
+printf 'ATTEST_TPM2_NAME_FILE=eksign.name\n' > "$life/rel.conf"
+e --config "$life/rel.conf" -- -T "$nowhere"
+enrolled "a relative name file is an error" 2 'not a plain absolute path'
+
+# A new endorsement seed (tpm2_changeeps): the EK certificate in NV no longer
+# matches, the boot's name changes; each step says what happened.
+printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$life/b.name" "$WORK/b/ca" > "$life/b.conf"
+e --config "$life/b.conf" -- -T "$TCTI_B"
+enrolled "changeeps: TPM B enrolled, chain verified" 0 'chain verified'
+if TSS2_LOG=all+none tpm2_changeeps -T "$TCTI_B" > /dev/null 2>&1; then
+	e --config "$life/b.conf" -- -T "$TCTI_B"
+	enrolled "changeeps: the stale certificate is named as the cause" 4 'endorsement seed was changed \(tpm2_changeeps\)'
+	e --config "$life/b.conf" --allow-tofu -- -T "$TCTI_B"
+	enrolled "changeeps: the new signing EK needs --force" 5 'endorsement seed'
+	e --config "$life/b.conf" --allow-tofu --force -- -T "$TCTI_B"
+	enrolled "changeeps: re-enrolled on trust on first use with --allow-tofu --force" 0 'NOT attested: the EK certificate in NV does not match'
+	same "changeeps: the name is the new seed's" "$(cat "$life/b.name")" "$("$BIN" -T "$TCTI_B" --eksign)"
+else
+	fail "changeeps" "tpm2_changeeps failed on swtpm"
+fi
+# A cleared TPM keeps its endorsement seed: the same name, nothing to force.
+if TSS2_LOG=all+none tpm2_clear -T "$TCTI_B" -c p > /dev/null 2>&1; then
+	e --config "$life/b.conf" --allow-tofu -- -T "$TCTI_B"
+	enrolled "a cleared TPM enrolls again without --force" 0
+else
+	fail "tpm2_clear" "failed on swtpm"
+fi
+
 leftover=$(find "$WORK/etc" -name '.eksign*')
 if [ -z "$leftover" ]; then pass "enroll leaves no temporary files"; else fail "enroll leaves no temporary files" "$leftover"; fi
 

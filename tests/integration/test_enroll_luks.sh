@@ -11,11 +11,12 @@
 # Needs root (chroot), mmdebstrap, swtpm, tpm2-tools and the host's systemd.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$here/.." && pwd)
 . "$here/lib/swtpm.sh"
 . "$here/lib/check.sh"
 . "$here/lib/debian_root.sh"
 . "$here/lib/debian_root_cache.sh"
-enroll="$here/../src/attest-tpm2-enroll"
+. "$here/lib/install.sh"
 # The trixie root: systemd-cryptenroll, systemd-analyze and systemd-tpm2-setup
 # (systemd 257), cryptsetup 2.7, the tpm2-tss libraries systemd loads (with
 # the swtpm TCTI) and tpm2-tools for reading PCRs.
@@ -30,6 +31,8 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+# The tools as installed: attest-tpm2-enroll reads the boot library.
+enroll=$(install_prefix "$WORK/inst") || exit 1
 trap 'exit 130' INT TERM HUP
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -110,8 +113,8 @@ if [ -z "$host_cryptenroll" ]; then
 elif systemd-cryptenroll --help | grep -q -e --tpm2-device-key; then
 	fail "systemd 252 refused" "the host's systemd-cryptenroll has --tpm2-device-key: not a systemd before 255"
 else
-	printf 'ATTEST_TPM2_NAME_FILE=%s\n' "$WORK/a.name" > "$WORK/host.conf"
-	run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --config "$WORK/host.conf" \
+	printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=none\n' "$WORK/a.name" > "$WORK/host.conf"
+	run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --config "$WORK/host.conf" \
 		--keep-name --luks "$WORK/a.name" -- -T "$TCTI_A"
 	expect_enroll "systemd $(systemd-cryptenroll --version | sed -n '1s/systemd \([0-9]*\).*/\1/p') without --tpm2-device-key is refused" 2 \
 		"no --tpm2-device-key"
@@ -143,12 +146,16 @@ if ! in_root /usr/bin/attest_tpm2_primary --version > /dev/null 2>&1; then
 	finish
 	exit
 fi
-cp "$enroll" "$root/usr/sbin/attest-tpm2-enroll"
-chmod 0755 "$root/usr/sbin/attest-tpm2-enroll"
-printf 'ATTEST_TPM2_NAME_FILE=/t/eksign.name\n' > "$root/t/a.conf"
-printf 'ATTEST_TPM2_NAME_FILE=/t/b.name\n' > "$root/t/b.conf"
+# Installed into the root as a package would: attest-tpm2-enroll and the
+# library it reads, at their own paths.
+if ! make -s -C "$repo" install DESTDIR="$root" INSTALL_BIN="$BIN" > "$WORK/root-install.log" 2>&1; then
+	fail "make install into the Debian 13 root" "$(tail -n 3 "$WORK/root-install.log" | tr '\n' ' ')"
+	exit 1
+fi
+printf 'ATTEST_TPM2_NAME_FILE=/t/eksign.name\nATTEST_TPM2_CA=none\n' > "$root/t/a.conf"
+printf 'ATTEST_TPM2_NAME_FILE=/t/b.name\nATTEST_TPM2_CA=none\n' > "$root/t/b.conf"
 printf 'secret' > "$root/t/pw"
-for i in 1 2 3 4 5 6; do
+for i in 1 2 3 4 5 6 7; do
 	new_image img$i || { fail "luksFormat" "cannot make img$i"; exit 1; }
 done
 
@@ -168,7 +175,7 @@ want_srk=810000010022$(hex "$WORK/rp.name")00000001$(hex "$WORK/rp.pub")
 cp "$WORK/rp.pub" "$root/t/a-srk.tpm2b_public"
 
 # 1. Enrollment, then one token; PCR 7's value read from the TPM.
-run in_root env PATH=/usr/sbin:/usr/bin attest-tpm2-enroll --config /t/a.conf \
+run in_root env PATH=/usr/sbin:/usr/bin attest-tpm2-enroll --no-rebuild --config /t/a.conf \
 	--luks /t/img1 --luks-key-file /t/pw -- -T "$TCTI_A"
 expect_enroll "enroll --luks: enrolled, then a token" 0
 case $OUT in
@@ -226,7 +233,7 @@ case "$RC $OUT $ERR" in
 esac
 
 # 3. Rerunning on an enrolled volume adds nothing and says so.
-run in_root attest-tpm2-enroll --config /t/a.conf --keep-name --luks /t/img1 \
+run in_root attest-tpm2-enroll --no-rebuild --config /t/a.conf --keep-name --luks /t/img1 \
 	--luks-key-file /t/pw -- -T "$TCTI_A"
 expect_enroll "rerun on img1: already enrolled" 0
 case $OUT in *"already enrolled"*) pass "rerun says already enrolled" ;; *) fail "rerun says already enrolled" "$OUT" ;; esac
@@ -234,7 +241,7 @@ same "rerun added no token" "0 1" "$(tokens img1)"
 
 # 4. --luks is repeatable; explicit PCR values mix with values read.
 pcr7=$(tpm2_pcrread -o "$WORK/pcr7" sha256:7 >/dev/null && hex "$WORK/pcr7")
-run in_root attest-tpm2-enroll --config /t/a.conf --keep-name --luks /t/img2 \
+run in_root attest-tpm2-enroll --no-rebuild --config /t/a.conf --keep-name --luks /t/img2 \
 	--luks /t/img3 --luks-pcrs "0+7:sha256=$pcr7" --luks-key-file /t/pw -- -T "$TCTI_A"
 expect_enroll "a second run, two --luks" 0
 same "img2 has one token" "0" "$(tokens img2)"
@@ -246,16 +253,33 @@ case $(in_root cryptsetup token export --token-id 0 /t/img3) in
 *) fail "--luks-pcrs 0+7 bound both" "$(in_root cryptsetup token export --token-id 0 /t/img3)" ;;
 esac
 
+# 4b. --pin: the token needs a PIN too (systemd-cryptenroll --tpm2-with-pin,
+# which takes it from $NEWPIN), and unseals with it only.
+run in_root env NEWPIN=2468 attest-tpm2-enroll --no-rebuild --config /t/a.conf --keep-name \
+	--luks /t/img7 --pin --luks-pcrs "" --luks-key-file /t/pw -- -T "$TCTI_A"
+expect_enroll "--pin: a token with a PIN" 0
+case $(in_root cryptsetup token export --token-id 0 /t/img7) in
+*'"tpm2-pin":true'*) pass "--pin: the token asks for a PIN" ;;
+*) fail "--pin: the token asks for a PIN" "$(in_root cryptsetup token export --token-id 0 /t/img7)" ;;
+esac
+same "--pin: the token pins the attested SRK" "$want_srk" "$(token_srk_hex img7 0)"
+run in_root env PIN=2468 systemd-cryptenroll --unlock-tpm2-device="$TCTI_A" \
+	--tpm2-device-key=/t/a-srk.tpm2b_public --tpm2-pcrs= /t/img7
+case "$RC $OUT $ERR" in
+"0 "*"TPM2 token unlocks volume"*) pass "--pin: the token unseals with the PIN" ;;
+*) fail "--pin: the token unseals with the PIN" "exit $RC: $ERR" ;;
+esac
+
 # 5. Another TPM's enrolled name: the SRK is not certified, no token.
 "$BIN" --eksign -T "$TCTI_B" > "$root/t/b.name"
-run in_root attest-tpm2-enroll --config /t/b.conf --keep-name --luks /t/img4 \
+run in_root attest-tpm2-enroll --no-rebuild --config /t/b.conf --keep-name --luks /t/img4 \
 	--luks-key-file /t/pw -- -T "$TCTI_A"
 expect_enroll "another TPM's name is refused" 1 "did not certify this TPM's SRK"
 same "no token after the refusal" none "$(tokens img4)"
 
 # 6. No persistent SRK (TPM B): refused, since the unlock loads the token only
 # under 0x81000001; systemd-tpm2-setup then makes it, and enrollment works.
-run in_root attest-tpm2-enroll --config /t/b.conf --keep-name --luks /t/img4 \
+run in_root attest-tpm2-enroll --no-rebuild --config /t/b.conf --keep-name --luks /t/img4 \
 	--luks-key-file /t/pw -- -T "$TCTI_B"
 expect_enroll "no persistent SRK is refused" 2 "systemd-tpm2-setup"
 same "no token without a persistent SRK" none "$(tokens img4)"
@@ -265,7 +289,7 @@ if [ "$RC" -eq 0 ]; then
 else
 	fail "systemd-tpm2-setup makes TPM B's SRK" "$ERR"
 fi
-run in_root attest-tpm2-enroll --config /t/b.conf --keep-name --luks /t/img4 \
+run in_root attest-tpm2-enroll --no-rebuild --config /t/b.conf --keep-name --luks /t/img4 \
 	--luks-key-file /t/pw -- -T "$TCTI_B"
 expect_enroll "then enrollment on TPM B works" 0
 same "img4 token pins systemd's own SRK file" \
@@ -285,7 +309,7 @@ done
 exec /usr/bin/systemd-cryptenroll "$@"
 EOF
 chmod 0755 "$root/t/fake/systemd-cryptenroll"
-run in_root env PATH=/t/fake:/usr/sbin:/usr/bin attest-tpm2-enroll --config /t/a.conf \
+run in_root env PATH=/t/fake:/usr/sbin:/usr/bin attest-tpm2-enroll --no-rebuild --config /t/a.conf \
 	--keep-name --luks /t/img5 --luks-key-file /t/pw -- -T "$TCTI_A"
 expect_enroll "a token pinned to another SRK is refused" 1 "does not pin the attested SRK: removed it and key slot 1"
 same "that token is gone" none "$(tokens img5)"
@@ -296,10 +320,10 @@ case $(in_root cryptsetup luksDump /t/img5) in
 esac
 
 # 8. Input errors, before anything is written.
-run in_root attest-tpm2-enroll --config /t/a.conf --keep-name --luks /t/img6 \
+run in_root attest-tpm2-enroll --no-rebuild --config /t/a.conf --keep-name --luks /t/img6 \
 	--luks-pcrs 7:sha1=00 -- -T "$TCTI_A"
 expect_enroll "a SHA-1 PCR value is refused" 2 "only the SHA-256 bank"
-run in_root attest-tpm2-enroll --config /t/a.conf --keep-name --luks /t/pw -- -T "$TCTI_A"
+run in_root attest-tpm2-enroll --no-rebuild --config /t/a.conf --keep-name --luks /t/pw -- -T "$TCTI_A"
 expect_enroll "a file that is not LUKS2 is refused" 2 "not a LUKS2 volume"
 same "no token after input errors" none "$(tokens img6)"
 

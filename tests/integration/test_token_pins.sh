@@ -8,9 +8,11 @@
 # against tpm2_readpublic -t in test_persistent_srk.sh).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck disable=SC2034 # read by policy_lib.sh
 repo=$(cd "$here/.." && pwd)
 . "$here/lib/swtpm.sh"
 . "$here/lib/check.sh"
+. "$here/lib/policy_lib.sh"
 
 if ! command -v cryptsetup > /dev/null 2>&1; then
 	fail "token pins" "cryptsetup is not installed (make deps installs cryptsetup-bin)"
@@ -65,29 +67,8 @@ newvol unpinned
 # JSON may escape "/" as "\/": a pin with slashes must read back as stored.
 newvol slashes 'AAAA/BB+/CC=='
 
-# lib CODE: run CODE in a fresh shell that has sourced the boot library, on
-# this test's state (its paths in place of /run, /etc and /proc; /dev/null as
-# the "TPM device" that the check waits for, the binary reaching the swtpm
-# through TPM2TOOLS_TCTI). Sets OUT (stdout and stderr) and RC.
-# shellcheck disable=SC2016 # CODE is expanded by that shell, not this one
-lib() {
-	OUT=$(REPO=$repo W=$WORK B=$BIN sh -c '
-		. "$REPO/policy/attest-tpm2-lib.sh"
-		ATTEST_TPM2_RUN=$W/run
-		ATTEST_TPM2_CRYPTTAB=$W/crypttab
-		ATTEST_TPM2_SYSTEMD_SRK=$W/systemd-srk
-		ATTEST_TPM2_CONF=$W/attest-tpm2.conf
-		ATTEST_TPM2_CMDLINE=$W/cmdline
-		ATTEST_TPM2_CMDLINE_D=$W/cmdline.d
-		ATTEST_TPM2_DEVICES=/dev/null
-		ATTEST_TPM2_BIN=$B
-		eval "$1"
-		rc=$?
-		echo "ATTEST-TEST-RC=$rc"
-		[ -z "${_at_why:-}" ] || echo "ATTEST-TEST-WHY=$_at_why"
-	' lib "$1" 2>&1)
-	RC=$(printf '%s\n' "$OUT" | sed -n 's/^ATTEST-TEST-RC=//p')
-}
+# The library's TPM device: /dev/null stands for one that is there.
+export DEVICES=/dev/null
 reset_state() {
 	rm -rf "$WORK/run" "$WORK/systemd-srk"
 	mkdir -p "$WORK/run"
@@ -96,17 +77,6 @@ reset_state() {
 	cp "$WORK/a.pin" "$WORK/run/srk.pin"
 	printf 'ATTEST_TPM2_%s\n' ON_FAILURE=shell "NAME_FILE=$WORK/a.name" CAP_PCRS=7 > "$WORK/attest-tpm2.conf"
 	: > "$WORK/cmdline"
-}
-# case_rc NAME WANT [REGEX]: the last lib call returned WANT, and its output
-# matches REGEX.
-case_rc() {
-	if [ "$RC" != "$2" ]; then
-		fail "$1" "returned $RC, wanted $2: $OUT"
-	elif [ -n "${3:-}" ] && ! printf '%s\n' "$OUT" | grep -Eq "$3"; then
-		fail "$1" "no '$3' in: $OUT"
-	else
-		pass "$1"
-	fi
 }
 
 reset_state

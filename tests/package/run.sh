@@ -1,12 +1,16 @@
 #!/bin/sh
-# The Debian package as a distribution engineer meets it:
+# The Debian package as a distribution engineer meets it, with a real
+# software TPM (swtpm on this host, reached over TCP from the root):
 #   lintian reports no error;
 #   in a fresh Debian 12 root with initramfs-tools and dracut, installing,
 #   upgrading, removing and purging work whether or not the TPM is enrolled;
 #   image builds with mkinitramfs and dracut succeed without the module (and
 #   one warning) while not enrolled, carry it once enrolled, and fail on an
 #   unreadable or malformed name file;
-#   purge leaves nothing but the enrolled name.
+#   enrolling rebuilds every installed kernel's image, --status shows where
+#   the machine stands, a second TPM does not replace the enrollment without
+#   --force, --unenroll takes the check back out of the images, and purge
+#   removes the enrollment too, and says so.
 # Prints "N passed, M failed".
 #
 # Usage: sh tests/package/run.sh PACKAGE.deb      (root)
@@ -14,6 +18,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=SCRIPTDIR/../lib/debian_root.sh
 . "$here/../lib/debian_root.sh"
+# shellcheck source=SCRIPTDIR/../lib/swtpm.sh
+. "$here/../lib/swtpm.sh"
 suite=bookworm
 kver=6.12.0-pkgtest
 passed=0
@@ -31,7 +37,9 @@ fail() {
 	failed=$((failed + 1))
 	echo "FAIL $*"
 }
+tpms=
 cleanup() {
+	for t in $tpms; do swtpm_stop "$t"; done
 	debian_root_remove "$root"
 }
 trap cleanup EXIT
@@ -119,6 +127,11 @@ has_check() {
 	in_root sh -c 'lsinitramfs /tmp/initrd.img 2>/dev/null || lsinitrd /tmp/initrd.img' |
 		grep -q 'usr/bin/attest_tpm2_primary$'
 }
+# ours: the image's files of this package, any of them (the scripts too).
+ours() {
+	in_root sh -c 'lsinitramfs /tmp/initrd.img 2>/dev/null || lsinitrd /tmp/initrd.img' |
+		grep -E 'attest[-_]tpm2|eksign' | tr '\n' ' '
+}
 # image_states: the three enrollment states, for both generators.
 image_states() {
 	for g in initramfs-tools dracut; do
@@ -126,10 +139,11 @@ image_states() {
 		out=$(mkimage "$g" 2>&1)
 		rc=$?
 		warn=$(printf '%s\n' "$out" | grep -c 'attest-tpm2-enroll')
-		if [ $rc -eq 0 ] && [ "$warn" -eq 1 ] && ! has_check; then
-			pass "$g, not enrolled: image built without the check, one warning line"
+		left=$(ours)
+		if [ $rc -eq 0 ] && [ "$warn" -eq 1 ] && [ -z "$left" ]; then
+			pass "$g, not enrolled: image built with nothing of the package, one warning line"
 		else
-			fail "$g, not enrolled: exit $rc, $warn warning lines, check $(has_check && echo in || echo out): $out"
+			fail "$g, not enrolled: exit $rc, $warn warning lines, in the image: '$left': $out"
 		fi
 		printf '000b%064d\n' 0 | tr 0 a > "$root/etc/eksign.name"
 		out=$(mkimage "$g" 2>&1)
@@ -166,11 +180,67 @@ ok "the host-side systemd-cryptsetup guard is installed" \
 	test -f /lib/systemd/system/systemd-cryptsetup@.service.d/attest-tpm2.conf
 image_states
 
+# --- enrollment with a real TPM ---------------------------------------------
+# The installed kernel's image, made while not enrolled: nothing of ours.
+ok "update-initramfs -c on a machine that is not enrolled" update-initramfs -c -k "$kver" &&
+	if ! in_root lsinitramfs "/boot/initrd.img-$kver" | grep -Eq 'attest[-_]tpm2|eksign'; then
+		pass "the installed kernel's image has nothing of ours"
+	else
+		fail "the installed kernel's image has nothing of ours"
+	fi
+image_has_check() {
+	in_root lsinitramfs "/boot/initrd.img-$kver" | grep -q 'usr/bin/attest_tpm2_primary$'
+}
+for t in a b; do
+	swtpm_provision "$root.tpm-$t" nocert > /dev/null 2>&1 || die "swtpm_setup failed"
+	swtpm_start "$root.tpm-$t"
+	tpms="$tpms $root.tpm-$t"
+	eval "tcti_$t=\$TCTI"
+done
+# shellcheck disable=SC2154 # tcti_a and tcti_b are set by the eval above
+{
+	# No EK certificate in these TPMs, and the shipped vendor roots would
+	# want one: trust on first use, said so.
+	ok "attest-tpm2-enroll (TPM A)" attest-tpm2-enroll --allow-tofu -- -T "$tcti_a"
+	case $out in
+	*"Enrolled signing EK 000b"*"/boot/initrd.img-$kver: rebuilt"*"Rebuilt 1 initramfs image(s) with update-initramfs; 0 failed."*)
+		pass "enrolling rebuilds every image, a line each and a summary" ;;
+	*) fail "enrolling rebuilds every image, a line each and a summary: $out" ;;
+	esac
+	if image_has_check; then pass "the rebuilt image checks the TPM"; else fail "the rebuilt image checks the TPM"; fi
+	ok "attest-tpm2-enroll --status" attest-tpm2-enroll --status -- -T "$tcti_a"
+	status_text=$out
+	case $out in
+	*"This TPM: matches the enrollment"*"/boot/initrd.img-$kver: checks the TPM, with the enrolled name"*"This boot: none"*)
+		pass "--status: the enrollment, the TPM, the image, this boot" ;;
+	*) fail "--status: the enrollment, the TPM, the image, this boot: $out" ;;
+	esac
+	ok "attest-tpm2-enroll --status --json" attest-tpm2-enroll --status --json -- -T "$tcti_a" &&
+		if printf '%s\n' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["images"][0]["check"] == "yes" and d["images"][0]["name_matches"]'; then
+			pass "--status --json lists the image with the check"
+		else
+			fail "--status --json lists the image with the check: $out"
+		fi
+	refused "re-enrollment with another TPM is refused without --force" attest-tpm2-enroll --allow-tofu -- -T "$tcti_b"
+	case $out in
+	*"--force"*) pass "the refusal says --force" ;;
+	*) fail "the refusal says --force: $out" ;;
+	esac
+	ok "attest-tpm2-enroll --unenroll" attest-tpm2-enroll --unenroll &&
+		if image_has_check || [ -e "$root/etc/eksign.name" ]; then
+			fail "--unenroll removes the name and the check from the image"
+		else
+			pass "--unenroll removes the name and the check from the image"
+		fi
+	ok "enroll again (TPM B)" attest-tpm2-enroll --allow-tofu -- -T "$tcti_b"
+}
+echo "package: a real --status, enrolled:"
+printf '%s\n' "$status_text" | sed 's/^/  /'
+
 # --- upgrade, enrolled ----------------------------------------------------
-printf '000b%064d\n' 0 | tr 0 a > "$root/etc/eksign.name"
 ok "reinstall (upgrade) on an enrolled machine" dpkg -i /tmp/attest-tpm2.deb &&
 	case $out in
-	*"Processing triggers for initramfs-tools"*) pass "images rebuilt on an enrolled machine" ;;
+	*"/boot/initrd.img-$kver: rebuilt"*"Rebuilt 1 initramfs image(s)"*) pass "images rebuilt on an enrolled machine" ;;
 	*) fail "images rebuilt on an enrolled machine: $out" ;;
 	esac
 echo 'ATTEST_TPM2_TIMEOUT=45' >> "$root/etc/attest-tpm2.conf"
@@ -190,9 +260,16 @@ ok "an image builds after removal" mkinitramfs -o /tmp/initrd.img "$kver"
 ok "purge" dpkg -P attest-tpm2
 if [ -e "$root/etc/attest-tpm2.conf" ]; then fail "purge takes the configuration"
 else pass "purge takes the configuration"; fi
-if [ -s "$root/etc/eksign.name" ]; then pass "purge leaves the enrolled name (the administrator's)"
-else fail "purge leaves the enrolled name (the administrator's)"; fi
-left=$(cd "$root" && find etc usr lib -path '*attest*' ! -path etc/eksign.name 2>/dev/null)
+if [ -e "$root/etc/eksign.name" ]; then fail "purge takes the enrollment"
+else pass "purge takes the enrollment"; fi
+case $out in
+*"purge removed the enrollment /etc/eksign.name (signing EK 000b"*) pass "purge says it removed the enrollment, and which" ;;
+*) fail "purge says it removed the enrollment, and which: $out" ;;
+esac
+left=$(cd "$root" && find etc usr lib -path '*attest*' -o -name 'eksign*' 2>/dev/null)
+# The images were rebuilt without the check on removal.
+if image_has_check; then fail "removal rebuilt the image without the check"
+else pass "removal rebuilt the image without the check"; fi
 if [ -z "$left" ]; then pass "nothing else of the package is left"
 else fail "nothing else of the package is left: $left"; fi
 

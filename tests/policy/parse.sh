@@ -97,7 +97,8 @@ check() {
 # gate 'CONFIG' 'GATE' -> "return gate" of attest_tpm2_gate with that flag
 # host 'CONFIG' 'STATE' -> return of attest_tpm2_guard host (after
 #   switch-root): STATE lists the files in /run/attest-tpm2 (refused, or the
-#   gate's word)
+#   gate's word). /etc/passwd stands for a name file that exists (an
+#   enrolled host), /nonexistent/eksign.name for a host not enrolled.
 # sticky 'CONFIG' 'NEW CONFIG' -> the returns of a refused check, then of a
 #   second one after the config was rewritten (and rd.attest_tpm2=off added)
 table=$(
@@ -226,10 +227,13 @@ gate||warn|0 warn
 gate||Verified|HALT 1 
 gate||verified x|HALT 1 
 gate||off|0 off
-host|||1
+gate||notpm|HALT 1 
+host|ATTEST_TPM2_NAME_FILE=/etc/passwd||1
+host|ATTEST_TPM2_NAME_FILE=/nonexistent/eksign.name||0
 host|ATTEST_TPM2_POLICY=warn||0
 host|ATTEST_TPM2_POLICY=off||0
-host|ATTEST_TPM2_POLICY=0ff||1
+host|ATTEST_TPM2_POLICY=0ff;ATTEST_TPM2_NAME_FILE=/etc/passwd||1
+host||notpm|0
 host|ATTEST_TPM2_POLICY=off|refused|1
 host||verified|0
 host||capped|0

@@ -106,26 +106,30 @@ uboot() {
 	_w=$work/b-$_n
 	rm -rf "$_w"
 	mkdir -p "$_w"
-	cp -a "$_st" "$_w/state"
 	_log=$work/$_n.log
 	_bus=$work/$_n.bus
 	: > "$_log"
 	: > "$_bus"
-	swtpm socket --tpm2 --tpmstate dir="$_w/state" --ctrl type=unixio,path="$_w/swtpm-ctrl.sock" \
-		--pid file="$_w/swtpm.pid" --log file="$_w/swtpm.log" -d || {
-		echo "swtpm failed to start" >> "$_log"
-		return 1
-	}
-	if ! interposer_start "$_w/tpm.sock" "$_w/swtpm-ctrl.sock" "$_bus" "$_w/proxy" "$@"; then
-		echo "interposer failed to start: $(cat "$_w/proxy.err")" >> "$_log"
-		kill "$(cat "$_w/swtpm.pid")" 2> /dev/null
-		return 1
+	_ppid=
+	# STATE "none": a machine without a TPM.
+	if [ "$_st" != none ]; then
+		cp -a "$_st" "$_w/state"
+		swtpm socket --tpm2 --tpmstate dir="$_w/state" --ctrl type=unixio,path="$_w/swtpm-ctrl.sock" \
+			--pid file="$_w/swtpm.pid" --log file="$_w/swtpm.log" -d || {
+			echo "swtpm failed to start" >> "$_log"
+			return 1
+		}
+		if ! interposer_start "$_w/tpm.sock" "$_w/swtpm-ctrl.sock" "$_bus" "$_w/proxy" "$@"; then
+			echo "interposer failed to start: $(cat "$_w/proxy.err")" >> "$_log"
+			kill "$(cat "$_w/swtpm.pid")" 2> /dev/null
+			return 1
+		fi
+		_ppid=$interposer_pid
 	fi
-	_ppid=$interposer_pid
 	set -- -accel tcg -m 1024 -smp 1 -nodefaults -no-reboot -display none \
 		-kernel "$_k" -initrd "$_i" -append "console=ttyS0 $_a" \
-		-drive "file=$_d,format=raw,if=virtio,snapshot=on" \
-		-chardev "socket,id=chrtpm,path=$_w/tpm.sock" \
+		-drive "file=$_d,format=raw,if=virtio,snapshot=on"
+	[ -z "$_ppid" ] || set -- "$@" -chardev "socket,id=chrtpm,path=$_w/tpm.sock" \
 		-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
 	_cat=
 	if [ -n "$_send" ]; then
@@ -166,9 +170,11 @@ uboot() {
 	done
 	echo $(($(date +%s) - _t0)) > "$work/$_n.secs"
 	qemu_stop "$_q"
-	kill "$_ppid" 2> /dev/null
-	wait "$_ppid" 2> /dev/null
-	kill "$(cat "$_w/swtpm.pid" 2> /dev/null)" 2> /dev/null
+	if [ -n "$_ppid" ]; then
+		kill "$_ppid" 2> /dev/null
+		wait "$_ppid" 2> /dev/null
+		kill "$(cat "$_w/swtpm.pid" 2> /dev/null)" 2> /dev/null
+	fi
 	if [ -n "$_cat" ]; then
 		kill "$_cat" 2> /dev/null
 		wait "$_cat" 2> /dev/null
