@@ -37,9 +37,9 @@
 #               TPM, unencrypted root
 #   notpm-passphrase  no TPM under the shipped ON_FAILURE=passphrase: no
 #               power-off, the unlock goes on
-#   late-tpm    (initramfs-tools, dracut classic) the same, and then the TPM
-#               appears (a test script binds its driver again between the
-#               check and the gate): capped before the unlock
+#   late-tpm    the same, and then the TPM appears (a test script binds its
+#               driver again between the check and the gate): capped before
+#               the unlock
 #   passphrase  (initramfs-tools) the shipped ON_FAILURE=passphrase: PCR 7
 #               capped before the (key-file) unlock, no shell
 # plus image-content checks, the refusal to build without enrollment, and the
@@ -250,6 +250,10 @@ printf '/usr/bin/attest-test-early\n' > "$work/incl/usr/lib/dracut/hooks/pre-ude
 cp "$here/guest/attest-test-late-tpm" "$work/incl/usr/bin/"
 printf '/usr/bin/attest-test-late-tpm hide\n' > "$work/incl/usr/lib/dracut/hooks/pre-udev/06-attest-test-late.sh"
 printf '/usr/bin/attest-test-late-tpm show\n' > "$work/incl/usr/lib/dracut/hooks/pre-trigger/50-attest-test-late.sh"
+# In the systemd initrd: a unit between attest-tpm2.service and the unlocks.
+mkdir -p "$work/incl/etc/systemd/system/initrd.target.wants"
+cp "$here/guest/attest-test-late.service" "$work/incl/etc/systemd/system/"
+ln -sf ../attest-test-late.service "$work/incl/etc/systemd/system/initrd.target.wants/attest-test-late.service"
 
 # initramfs-tools configuration: only the drivers listed, plus a test-only
 # local-top script that opens the disk with the key file (standing in for
@@ -661,22 +665,19 @@ for fl in ${ATTEST_TPM2_BYPASS_FLAVOURS-$flavours}; do
 	# goes on for passphrases instead of powering off; and a TPM that
 	# appears after that decision is capped before any unlock.
 	boot "notpm-passphrase-$fl" "$kbz" "$work/$fl-default.img" none "$args" &
-	if [ "$fl" = dracut-systemd ]; then
-		wait
+	boot "late-tpm-$fl" "$kbz" "$work/$fl-default.img" "$work/tpm-a" "$args attest_test_late_tpm" &
+	wait
+	l=$work/late-tpm-$fl.log
+	c=$(grep -n -m1 'a TPM appeared after this boot found none: PCRs 7 capped before any unlock' "$l" | cut -d: -f1)
+	# The volume opened: after its gate (systemd says "Starting" before).
+	u=$(grep -En -m1 'Finished.*systemd-cryptsetu|luksOpen|TEST-UNLOCK' "$l" | cut -d: -f1)
+	expect "late-tpm-$fl" opened 'TPM hidden' 'no TPM in this machine now' 'TPM shown again: /dev/tpm' \
+		'a TPM appeared after this boot found none: PCRs 7 capped before any unlock' '!powering off' \
+		"!$shell_re"
+	if [ -n "$c" ] && [ -n "$u" ] && [ "$c" -lt "$u" ]; then
+		pass "late-tpm-$fl: the cap (line $c) comes before the unlock (line $u)"
 	else
-		boot "late-tpm-$fl" "$kbz" "$work/$fl-default.img" "$work/tpm-a" "$args attest_test_late_tpm" &
-		wait
-		l=$work/late-tpm-$fl.log
-		c=$(grep -n -m1 'a TPM appeared after this boot found none: PCRs 7 capped before any unlock' "$l" | cut -d: -f1)
-		u=$(grep -En -m1 'luksOpen|TEST-UNLOCK' "$l" | cut -d: -f1)
-		expect "late-tpm-$fl" opened 'TPM hidden' 'no TPM in this machine now' 'TPM shown again: /dev/tpm' \
-			'a TPM appeared after this boot found none: PCRs 7 capped before any unlock' '!powering off' \
-			"!$shell_re"
-		if [ -n "$c" ] && [ -n "$u" ] && [ "$c" -lt "$u" ]; then
-			pass "late-tpm-$fl: the cap (line $c) comes before the unlock (line $u)"
-		else
-			fail "late-tpm-$fl: the cap (line ${c:-none}) comes before the unlock (line ${u:-none})"
-		fi
+		fail "late-tpm-$fl: the cap (line ${c:-none}) comes before the unlock (line ${u:-none})"
 	fi
 	expect "notpm-passphrase-$fl" opened 'FATAL: no TPM device' \
 		'no TPM in this machine now: nothing TPM-sealed can be unsealed in this boot' \
