@@ -52,10 +52,7 @@ fi
 
 # The images: which carry the check, and which name.
 : > "$st_work/images"
-set +f
-for st_img in /boot/initrd.img-*; do
-	[ -f "$st_img" ] || continue
-	case $st_img in *.bak | *.dpkg-* | *.old*) continue ;; esac
+for st_img in $(installed_images); do
 	rm -rf "$st_work/x"
 	mkdir -p "$st_work/x"
 	st_check=unknown
@@ -74,7 +71,6 @@ for st_img in /boot/initrd.img-*; do
 	fi
 	printf '%s\t%s\t%s\n' "$st_img" "$st_check" "$st_iname" >> "$st_work/images"
 done
-set -f
 
 # This boot's verdict.
 st_gate=

@@ -8,8 +8,6 @@
 # against tpm2_readpublic -t in test_persistent_srk.sh).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck disable=SC2034 # read by policy_lib.sh
-repo=$(cd "$here/.." && pwd)
 . "$here/lib/swtpm.sh"
 . "$here/lib/check.sh"
 . "$here/lib/policy_lib.sh"

@@ -12,8 +12,6 @@
 # shellcheck disable=SC2016 # lib's code is expanded by the shell that runs it
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck disable=SC2034 # read by policy_lib.sh
-repo=$(cd "$here/.." && pwd)
 . "$here/lib/swtpm.sh"
 . "$here/lib/check.sh"
 . "$here/lib/policy_lib.sh"

@@ -1,12 +1,13 @@
 # shellcheck shell=sh
-# shellcheck disable=SC2154 # repo, WORK and BIN are the test's
+# shellcheck disable=SC2154 # here, WORK and BIN are the test's
 # Run the boot policy library (policy/attest-tpm2-lib.sh) against a test's
 # own state: its paths under $WORK stand for /run, /etc, /sys and /proc, the
 # program is $BIN (reaching a swtpm through TPM2TOOLS_TCTI), and nothing can
 # power this machine off or write to its kernel log: poweroff and halt are
 # stubs, sysrq and kmsg plain files.
-# Expects $repo, $WORK and $BIN. $DEVICES, when set, is what the library
-# takes for the TPM's device nodes (default: a path that does not exist).
+# Expects $here (the tests folder), $WORK and $BIN. $DEVICES, when set, is
+# what the library takes for the TPM's device nodes (default: a path that
+# does not exist).
 
 # lib CODE: run CODE in a fresh shell that has sourced the library. Sets
 # OUT (stdout, stderr, then ATTEST-TEST-RC= and ATTEST-TEST-WHY= lines) and
@@ -21,7 +22,7 @@ lib() {
 		done
 	fi
 	rm -f "$WORK/sysrq"
-	OUT=$(REPO=$repo W=$WORK B=$BIN timeout 60 sh -c '
+	OUT=$(REPO=$here/.. W=$WORK B=$BIN timeout 60 sh -c '
 		. "$REPO/policy/attest-tpm2-lib.sh"
 		PATH=$W/stub:$PATH
 		ATTEST_TPM2_SYSRQ=$W/sysrq
