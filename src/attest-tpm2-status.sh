@@ -29,7 +29,9 @@ fi
 st_level=$(info_value level)
 st_how=$(info_value how)
 st_date=$(info_value date)
-[ "$st_enrolled" = yes ] || { st_level=; st_how=; st_date=; }
+attest_tpm2_ek_handle "$name_file"
+st_handle=$ATTEST_TPM2_EK_HANDLE
+[ "$st_enrolled" = yes ] || { st_level=; st_how=; st_date=; st_handle=; }
 
 # The TPM now: the boot's own check, writing nothing but this run's pin.
 st_tpm=not-checked
@@ -37,6 +39,9 @@ st_tpm_why=
 st_pin=
 if [ "$st_enrolled" = yes ]; then
 	set +e
+	if [ -n "$st_handle" ]; then
+		set -- "$@" --signing-ek "$st_handle"
+	fi
 	"$bin" "$@" --boot --name "$name_file" --token-pin "$st_work/pin" --timeout 30 > /dev/null 2> "$st_work/err"
 	st_rc=$?
 	set -e
@@ -123,9 +128,10 @@ if [ -r "$ATTEST_TPM2_CRYPTTAB" ]; then
 fi
 
 if [ "$json" = yes ]; then
-	printf '{"enrollment":{"name_file":%s,"enrolled":%s,"name":%s,"attested":%s,"how":%s,"date":%s},' \
+	printf '{"enrollment":{"name_file":%s,"enrolled":%s,"name":%s,"attested":%s,"how":%s,"date":%s,"handle":%s},' \
 		"$(json_str "$name_file")" "$([ "$st_enrolled" = yes ] && echo true || echo false)" \
-		"$(json_str "$st_name")" "$(json_str "$st_level")" "$(json_str "$st_how")" "$(json_str "$st_date")"
+		"$(json_str "$st_name")" "$(json_str "$st_level")" "$(json_str "$st_how")" "$(json_str "$st_date")" \
+		"$(json_str "$st_handle")"
 	printf '"tpm":{"state":%s,"message":%s},' "$(json_str "$st_tpm")" "$(json_str "$st_tpm_why")"
 	printf '"images":['
 	st_sep=
@@ -150,6 +156,11 @@ else
 	if [ "$st_enrolled" = yes ]; then
 		echo "  signing EK $st_name"
 		echo "  ${st_how:-how it was attested is not recorded}${st_date:+ (enrolled $st_date)}"
+		if [ -n "$st_handle" ]; then
+			echo "  persistent at $st_handle (the boot uses it without deriving it)"
+		else
+			echo "  not persistent: the boot derives it"
+		fi
 	else
 		echo "  not enrolled: no image checks the TPM; enroll with: $prog"
 	fi

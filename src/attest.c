@@ -39,7 +39,7 @@ int attest_find_ek(struct tpm *tpm, ESYS_TR auth, EVP_PKEY *cert_key,
 		Esys_Free(pub);
 		pub = NULL;
 		if (ret) {
-			primary_flush(tpm, &ek->handle);
+			tpm_flush(tpm, &ek->handle);
 			return ret;
 		}
 		/* The whole key: modulus and exponent, or both coordinates. */
@@ -50,7 +50,7 @@ int attest_find_ek(struct tpm *tpm, ESYS_TR auth, EVP_PKEY *cert_key,
 		}
 		EVP_PKEY_free(key);
 		key = NULL;
-		primary_flush(tpm, &ek->handle);
+		tpm_flush(tpm, &ek->handle);
 	}
 	if (!tried)
 		return fail(f, STATUS_VERIFY, "the EK certificate's key type matches no "
@@ -61,7 +61,7 @@ int attest_find_ek(struct tpm *tpm, ESYS_TR auth, EVP_PKEY *cert_key,
 
 void attest_release_ek(struct tpm *tpm, struct found_ek *ek)
 {
-	primary_flush(tpm, &ek->handle);
+	tpm_flush(tpm, &ek->handle);
 }
 
 static int satisfy_policy(struct tpm *tpm, ESYS_TR auth, const struct ek_template *t,
@@ -128,13 +128,17 @@ int attest_activate(struct tpm *tpm, ESYS_TR auth, const struct signing_ek *sek,
 			      &blob, &seed, f);
 	if (ret)
 		goto out;
-	rc = Esys_StartAuthSession(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-				   ESYS_TR_NONE, ESYS_TR_NONE, NULL, TPM2_SE_POLICY,
-				   &no_sym, ek->tmpl.publicArea.nameAlg, &session);
+	do
+		rc = Esys_StartAuthSession(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE,
+					   ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
+					   TPM2_SE_POLICY, &no_sym,
+					   ek->tmpl.publicArea.nameAlg, &session);
+	while (rc && tpm_sweep_for_retry(tpm, rc));
 	if (rc) {
 		ret = fail_tss(f, "StartAuthSession", rc);
 		goto out;
 	}
+	tpm_own(tpm, session);
 	/* Let ActivateCredential end the session: saves a FlushContext. */
 	rc = Esys_TRSess_SetAttributes(tpm->esys, session, 0,
 				       TPMA_SESSION_CONTINUESESSION);
@@ -145,6 +149,7 @@ int attest_activate(struct tpm *tpm, ESYS_TR auth, const struct signing_ek *sek,
 	ret = satisfy_policy(tpm, auth, ek->used, session, f);
 	if (ret)
 		goto out;
+	tpm_disown(tpm, session);
 	rc = Esys_ActivateCredential(tpm->esys, sek->handle, ek->handle, ESYS_TR_PASSWORD,
 				     session, ESYS_TR_NONE, &blob, &seed, &answer);
 	if (rc && credential_refused(rc)) {
@@ -170,6 +175,6 @@ out:
 		OPENSSL_cleanse(answer->buffer, answer->size);
 	Esys_Free(answer);
 	OPENSSL_cleanse(challenge.buffer, sizeof(challenge.buffer));
-	primary_flush(tpm, &session);
+	tpm_flush(tpm, &session);
 	return ret;
 }

@@ -9,21 +9,24 @@ int auth_session_start(struct tpm *tpm, ESYS_TR salt_key, ESYS_TR *session,
 	TSS2_RC rc;
 
 	/*
-	 * Bound: the session key mixes in the password, so the HMACs prove it
-	 * without carrying it. Salted: the key also holds a secret only the TPM
-	 * that owns salt_key can decrypt, so a recorded exchange no longer lets
-	 * anyone test password guesses offline.
+	 * Salted: the session key comes from a secret only the TPM holding
+	 * salt_key can decrypt, so the HMACs that prove the password give a
+	 * recorded exchange nothing to test guesses against. Not bound: a
+	 * bound session would add nothing here, and ESYS would keep the
+	 * password in the session's bound-entity record.
 	 */
-	rc = Esys_StartAuthSession(tpm->esys, salt_key, ESYS_TR_RH_ENDORSEMENT,
-				   ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
-				   TPM2_SE_HMAC, &no_sym, TPM2_ALG_SHA256, &s);
+	do
+		rc = Esys_StartAuthSession(tpm->esys, salt_key, ESYS_TR_NONE,
+					   ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
+					   TPM2_SE_HMAC, &no_sym, TPM2_ALG_SHA256, &s);
+	while (rc && tpm_sweep_for_retry(tpm, rc));
 	if (rc)
-		return fail_tss(f, salt_key == ESYS_TR_NONE ? "StartAuthSession (bound)" :
-				"StartAuthSession (salted)", rc);
+		return fail_tss(f, "StartAuthSession (salted)", rc);
+	tpm_own(tpm, s);
 	rc = Esys_TRSess_SetAttributes(tpm->esys, s, TPMA_SESSION_CONTINUESESSION,
 				       0xff);
 	if (rc) {
-		(void)Esys_FlushContext(tpm->esys, s);
+		tpm_flush(tpm, &s);
 		return fail_tss(f, "setting session attributes", rc);
 	}
 	*session = s;

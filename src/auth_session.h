@@ -1,7 +1,8 @@
 /*
- * Sessions that authorize with the endorsement password without sending it:
- * an HMAC session bound to the endorsement hierarchy, salted to a key the
- * TPM is known to hold when there is one.
+ * The session that authorizes with the endorsement password without sending
+ * it: an HMAC session salted to a key loaded in the TPM, so that its key
+ * holds a secret only that TPM can decrypt. Unbound, so that ESYS keeps no
+ * bound-entity copy of the password (see the man page on what remains).
  */
 #ifndef AUTH_SESSION_H
 #define AUTH_SESSION_H
@@ -9,9 +10,9 @@
 #include "tpm.h"
 
 /*
- * Start an HMAC session bound to ESYS_TR_RH_ENDORSEMENT (whose auth must be
- * set) and salted to `salt_key` unless that is ESYS_TR_NONE. The caller
- * flushes *session.
+ * Start an HMAC session salted to `salt_key` (a loaded decryption key),
+ * unbound, with continueSession set. The caller flushes *session with
+ * tpm_flush. A full TPM is swept and asked once more (tpm_sweep_for_retry).
  */
 int auth_session_start(struct tpm *tpm, ESYS_TR salt_key, ESYS_TR *session,
 		       struct failure *f);

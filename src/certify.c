@@ -9,12 +9,7 @@
 #include "primary.h"
 #include "templates.h"
 
-/*
- * Have the signing EK certify the loaded `key` (public area `pub`, a primary
- * of `h`) with a fresh nonce and verify the result completely: the
- * certified qualified name places the key directly under h.
- */
-static int certify_object(struct tpm *tpm, const struct signing_ek *ek,
+int certify_primary(struct tpm *tpm, const struct signing_ek *ek,
 			  const struct hierarchy *h, ESYS_TR key, const TPM2B_PUBLIC *pub,
 			  const TPM2B_NAME *expected, struct certified *out,
 			  struct failure *f)
@@ -45,8 +40,12 @@ static int certify_object(struct tpm *tpm, const struct signing_ek *ek,
 		ret = fail(f, STATUS_VERIFY, "random number generator failed");
 		goto out;
 	}
-	rc = Esys_Certify(tpm->esys, key, ek->handle, ESYS_TR_PASSWORD,
-			  ESYS_TR_PASSWORD, ESYS_TR_NONE, &nonce, &scheme, &attest, &sig);
+	/* A persistent key takes a slot while it is used: see tpm_sweep_for_retry. */
+	do
+		rc = Esys_Certify(tpm->esys, key, ek->handle, ESYS_TR_PASSWORD,
+				  ESYS_TR_PASSWORD, ESYS_TR_NONE, &nonce, &scheme, &attest,
+				  &sig);
+	while (rc && tpm_sweep_for_retry(tpm, rc));
 	if (rc) {
 		ret = fail_tss(f, "Certify", rc);
 		goto out;
@@ -73,9 +72,9 @@ int certify_hierarchy(struct tpm *tpm, const struct signing_ek *ek,
 	ret = primary_create(tpm, h->esys, auth, &tmpl, &key, &pub, f);
 	if (ret)
 		goto out;
-	ret = certify_object(tpm, ek, h, key, pub, expected, out, f);
+	ret = certify_primary(tpm, ek, h, key, pub, expected, out, f);
 out:
-	primary_flush(tpm, &key);
+	tpm_flush(tpm, &key);
 	Esys_Free(pub);
 	return ret;
 }
@@ -93,7 +92,7 @@ int certify_owner_srk(struct tpm *tpm, const struct signing_ek *ek,
 	if (ret)
 		goto out;
 	if (*persistent)
-		ret = certify_object(tpm, ek, owner, key, &pub, expected, out, f);
+		ret = certify_primary(tpm, ek, owner, key, &pub, expected, out, f);
 	else
 		ret = certify_hierarchy(tpm, ek, owner, ESYS_TR_PASSWORD, expected, out, f);
 out:

@@ -13,6 +13,17 @@ struct certified {
 };
 
 /*
+ * Have the signing EK certify the loaded `key` (public area `pub`, a primary
+ * of `h`) with a fresh nonce and verify the result completely: the
+ * certified qualified name places the key directly under h. Checked against
+ * `expected` first when given. One Certify.
+ */
+int certify_primary(struct tpm *tpm, const struct signing_ek *ek,
+		    const struct hierarchy *h, ESYS_TR key, const TPM2B_PUBLIC *pub,
+		    const TPM2B_NAME *expected, struct certified *out,
+		    struct failure *f);
+
+/*
  * Derive the storage primary of `h` (its CreatePrimary authorized by `auth`,
  * see primary_create), check it against `expected` when given
  * (the kernel's null_name), have the signing EK certify it with a fresh

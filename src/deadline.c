@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "deadline.h"
 #include "exit_status.h"
 
@@ -83,57 +85,61 @@ static void stand_down_on_request(void)
  * The TPM work runs in a child. A read from a hung TPM chip can sleep
  * uninterruptibly in the kernel, where no signal reaches it; the parent
  * waits outside the driver, so the deadline holds, and SIGKILL stops the
- * child before it can print or write anything afterwards.
+ * child before it can print or write anything afterwards. Without both
+ * pipes the commit point could not be kept (the alarm could kill the child
+ * half-way through writing its files), so that is a failure, not a
+ * weaker mode.
  */
-void deadline_arm(unsigned int seconds, const char *program, int kmsg_fd)
+int deadline_arm(unsigned int seconds, const char *program, int kmsg_fd,
+		 void *secret, size_t secret_len)
 {
-	int ask[2], go[2];
-	int status;
+	int ask[2] = { -1, -1 }, go[2] = { -1, -1 };
+	int status, saved;
 	pid_t pid;
 
 	if (!seconds)
-		return;
+		return 0;
 	snprintf(message, sizeof(message), "%s: the TPM did not answer within %u "
 		 "seconds: unresponsive TPM\n", program, seconds);
 	snprintf(kmsg_line, sizeof(kmsg_line), "<3>%s", message);
 	kmsg = kmsg_fd;
 	fflush(NULL);
-	if (pipe(ask)) {
-		ask[0] = ask[1] = -1;
-	} else if (pipe(go)) {
+	if (pipe(ask))
+		return -1;
+	if (pipe(go)) {
+		saved = errno;
 		close_pair(ask);
-		ask[0] = ask[1] = -1;
+		errno = saved;
+		return -1;
 	}
 	pid = fork();
+	if (pid < 0) {
+		saved = errno;
+		close_pair(ask);
+		close_pair(go);
+		errno = saved;
+		return -1;
+	}
 	if (pid == 0) {
 		/* If the watchdog dies, so does the work. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (ask[0] >= 0) {
-			close(ask[0]);
-			close(go[1]);
-			commit_ask = ask[1];
-			commit_go = go[0];
-		}
-		return;
+		close(ask[0]);
+		close(go[1]);
+		commit_ask = ask[1];
+		commit_go = go[0];
+		return 0;
 	}
+	/* The watchdog never needs the password: only the worker keeps it. */
+	if (secret)
+		OPENSSL_cleanse(secret, secret_len);
 	on_alarm();
 	alarm(seconds);
-	if (pid < 0) {
-		/* No child: the alarm still bounds an interruptible wait. */
-		if (ask[0] >= 0) {
-			close_pair(ask);
-			close_pair(go);
-		}
-		return;
-	}
 	worker = pid;
-	if (ask[0] >= 0) {
-		close(ask[1]);
-		close(go[0]);
-		commit_ask = ask[0];
-		commit_go = go[1];
-		stand_down_on_request();
-	}
+	close(ask[1]);
+	close(go[0]);
+	commit_ask = ask[0];
+	commit_go = go[1];
+	stand_down_on_request();
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			_exit(STATUS_TPM);
@@ -151,11 +157,8 @@ int deadline_commit(void)
 {
 	char c;
 
-	if (commit_ask < 0) {
-		/* Unarmed, or armed without a watchdog process: only the alarm. */
-		alarm(0);
-		return 0;
-	}
+	if (commit_ask < 0)
+		return 0;   /* unarmed */
 	if (write(commit_ask, "c", 1) != 1 || read_byte(commit_go, &c) != 1)
 		return -1;
 	return 0;

@@ -5,12 +5,17 @@
 #ifndef DEADLINE_H
 #define DEADLINE_H
 
+#include <stddef.h>
+
 /*
  * After `seconds` (0: never), report an unresponsive TPM and exit STATUS_TPM.
- * Returns in a child process that does the work; the caller's process
- * becomes its watchdog and exits with the child's status.
+ * Returns 0 in a child process that does the work; the caller's process
+ * becomes its watchdog, wipes `secret` (secret_len bytes, may be NULL) and
+ * exits with the child's status. Returns -1 with errno set, having started
+ * nothing, when the pipes or the child cannot be made.
  */
-void deadline_arm(unsigned int seconds, const char *program, int kmsg_fd);
+int deadline_arm(unsigned int seconds, const char *program, int kmsg_fd,
+		 void *secret, size_t secret_len);
 
 /*
  * Called by the worker once all TPM work is verified and printed: from

@@ -6,29 +6,17 @@
 #include <tss2/tss2_mu.h>
 
 #include "key_files.h"
-#include "name.h"
 #include "outfile.h"
 #include "pubkey.h"
-
-/* tpm2-tss's IESYSC_RESOURCE_TYPE for a key (esys_types.h, not public). */
-#define ESYS_RESOURCE_KEY 1u
-
-/* Handle, TPM2B_NAME, resource type and TPM2B_PUBLIC, all marshalled. */
-#define PIN_BLOB_MAX (sizeof(TPM2_HANDLE) + sizeof(TPM2B_NAME) + sizeof(UINT32) + \
-		      sizeof(TPM2B_PUBLIC))
+#include "tr_blob.h"
 
 int key_files_token_pin(const TPM2B_PUBLIC *pub, char *out, size_t out_size,
 			struct failure *f)
 {
-	uint8_t blob[PIN_BLOB_MAX];
-	size_t len = 0;
-	TPM2B_NAME name;
+	uint8_t blob[TR_BLOB_MAX];
+	size_t len;
 
-	if (name_of_public(&pub->publicArea, &name) ||
-	    Tss2_MU_TPM2_HANDLE_Marshal(SYSTEMD_SRK_HANDLE, blob, sizeof(blob), &len) ||
-	    Tss2_MU_TPM2B_NAME_Marshal(&name, blob, sizeof(blob), &len) ||
-	    Tss2_MU_UINT32_Marshal(ESYS_RESOURCE_KEY, blob, sizeof(blob), &len) ||
-	    Tss2_MU_TPM2B_PUBLIC_Marshal(pub, blob, sizeof(blob), &len))
+	if (tr_blob(SYSTEMD_SRK_HANDLE, pub, blob, &len))
 		return fail(f, STATUS_VERIFY, "cannot encode the verified key as a token pin");
 	/* EVP_EncodeBlock writes 4 characters per 3 bytes and a NUL. */
 	if (out_size < 4 * ((len + 2) / 3) + 1)
@@ -48,7 +36,7 @@ int key_files_write(const TPM2B_PUBLIC *pub, const struct key_paths *paths,
 		    struct failure *f)
 {
 	uint8_t blob[sizeof(TPM2B_PUBLIC)];
-	char pin[4 * (PIN_BLOB_MAX / 3 + 1) + 2];
+	char pin[4 * (TR_BLOB_MAX / 3 + 1) + 2];
 	const char *written[3];
 	size_t blob_len = 0, pem_len = 0, pin_len = 0;
 	char *pem = NULL;

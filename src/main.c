@@ -4,57 +4,28 @@
  * main() owns argv, messages and exit statuses; everything below returns
  * a status and a sentence.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
-#include "auth_session.h"
 #include "deadline.h"
 #include "kmsg.h"
 #include "modes.h"
 #include "key_files.h"
 #include "password.h"
-#include "primary.h"
 
 #define PROGRAM "attest_tpm2_primary"
 
-/*
- * The password itself never goes to the TPM: ESYS keeps it to key a session
- * bound to the endorsement hierarchy, whose HMACs prove it.
- */
-static int open_endorsement_auth(struct run *r, const TPM2B_AUTH *auth,
-				 struct failure *f)
-{
-	TSS2_RC rc;
-	int ret;
+/* The passwords this run was given: wiped together, in one place. */
+struct passwords {
+	TPM2B_AUTH endorsement;   /* -a, -k */
+	TPM2B_AUTH owner;         /* --persist-auth */
+};
 
-	rc = Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_ENDORSEMENT, auth);
-	if (rc)
-		return fail_tss(f, "setting the endorsement password", rc);
-	/*
-	 * This session is loaded before any object, so a run killed while it
-	 * was the only thing loaded leaves nothing tpm_open's sweep looks for.
-	 */
-	ret = tpm_flush_stale_sessions(&r->tpm, f);
-	if (ret)
-		return ret;
-	return auth_session_start(&r->tpm, ESYS_TR_NONE, &r->eauth, f);
-}
-
-static void close_endorsement_auth(struct run *r)
-{
-	TPM2B_AUTH empty = { 0 };
-
-	if (r->eauth != ESYS_TR_PASSWORD)
-		primary_flush(&r->tpm, &r->eauth);
-	r->eauth = ESYS_TR_PASSWORD;
-	/* ESYS keeps its own copy of the password: overwrite it before teardown. */
-	(void)Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_ENDORSEMENT, &empty);
-}
-
-static int run_mode(struct run *r, const TPM2B_AUTH *auth, struct failure *f)
+static int run_mode(struct run *r, const struct passwords *pw, struct failure *f)
 {
 	static int (*const modes[])(struct run *, struct failure *) = {
 		[MODE_EKSIGN] = mode_eksign,
@@ -68,15 +39,16 @@ static int run_mode(struct run *r, const TPM2B_AUTH *auth, struct failure *f)
 	ret = tpm_open(r->opt->tcti, &r->tpm, f);
 	if (ret)
 		return ret;
-	if (r->opt->auth) {
-		ret = open_endorsement_auth(r, auth, f);
+	if (r->opt->auth || r->opt->owner_password) {
+		ret = modes_open_auth(r, r->opt->auth ? &pw->endorsement : NULL,
+				      r->opt->owner_password ? &pw->owner : NULL, f);
 		if (ret)
 			goto out;
 	}
 	ret = modes[r->opt->mode](r, f);
 out:
-	if (r->opt->auth)
-		close_endorsement_auth(r);
+	if (r->opt->auth || r->opt->owner_password)
+		modes_close_auth(r);
 	tpm_close(&r->tpm);
 	return ret;
 }
@@ -108,10 +80,12 @@ int main(int argc, char **argv)
 	struct options opt;
 	struct failure f = { 0 };
 	struct run r = { .opt = &opt, .program = PROGRAM, .kmsg_fd = -1,
-			 .eauth = ESYS_TR_PASSWORD };
-	TPM2B_AUTH auth = { 0 };
+			 .eauth = ESYS_TR_PASSWORD, .oauth = ESYS_TR_PASSWORD,
+			 .session = ESYS_TR_NONE, .salt = ESYS_TR_NONE };
+	struct passwords pw = { 0 };
 	int ret;
 
+	(void)clock_gettime(CLOCK_MONOTONIC, &r.started);
 	/* The library logs to stderr by default; keep stderr to one line. */
 	setenv("TSS2_LOG", "all+none", 0);
 	/* Never read /etc/ssl/openssl.cnf: behaviour must not depend on it. */
@@ -119,8 +93,8 @@ int main(int argc, char **argv)
 
 	ret = options_parse(argc, argv, &opt, &f);
 	if (ret) {
-		fprintf(stderr, "%s: %s\n", PROGRAM, f.text);
-		options_usage(PROGRAM);
+		fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n",
+			PROGRAM, f.text, PROGRAM);
 		return ret;
 	}
 	if (opt.help) {
@@ -131,26 +105,49 @@ int main(int argc, char **argv)
 		printf("%s %s\n", PROGRAM, VERSION);
 		return STATUS_OK;
 	}
+	if (opt.auth || opt.owner_password) {
+		/*
+		 * Debug logging in a shared tpm2-tss prints session secrets and
+		 * the password; nothing the caller set may turn it on.
+		 */
+		setenv("TSS2_LOG", "all+none", 1);
+		ret = password_guard_process(&f);
+		if (ret)
+			goto out;
+	}
 	/* A person typing is not an unresponsive TPM: ask before the clock starts. */
 	if (opt.auth) {
-		ret = password_get(opt.password, &auth, &f);
+		ret = password_get(opt.password, &pw.endorsement, &f);
+		if (ret)
+			goto out;
+	}
+	if (opt.owner_password) {
+		ret = password_get(opt.owner_password, &pw.owner, &f);
 		if (ret)
 			goto out;
 	}
 	if (opt.mode == MODE_BOOT)
 		r.kmsg_fd = kmsg_open();
-	deadline_arm(opt.timeout, PROGRAM, r.kmsg_fd);
-	ret = run_mode(&r, &auth, &f);
-	password_wipe(&auth);
+	if (deadline_arm(opt.timeout, PROGRAM, r.kmsg_fd, &pw, sizeof(pw))) {
+		ret = fail(&f, STATUS_TPM, "cannot start the --timeout watchdog: %s",
+			   strerror(errno));
+		goto out;
+	}
+	ret = run_mode(&r, &pw, &f);
+out:
+	/* The one wipe: every path, before the files are written. */
+	password_wipe(&pw.endorsement);
+	password_wipe(&pw.owner);
 	if (!ret)
 		ret = commit(&r, &f);
-out:
-	password_wipe(&auth);
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", PROGRAM, f.text);
 		kmsg_line(r.kmsg_fd, 3, PROGRAM, f.text);
 		return ret;
 	}
+	/* Logged only once everything, the files included, is done. */
+	if (r.verdict[0])
+		kmsg_line(r.kmsg_fd, 5, PROGRAM, r.verdict);
 	/* On success only: a failure keeps to its one line. */
 	if (opt.mode == MODE_ATTEST && !strncmp(opt.cert_file, "nv:", 3) && !opt.ca)
 		fprintf(stderr, "%s: warning: without --ca, a certificate read from the "

@@ -10,15 +10,26 @@
 #include "chain.h"
 #include "ek_cert.h"
 #include "ek_nv.h"
-#include "kmsg.h"
 #include "modes.h"
 #include "name.h"
 #include "namefile.h"
 #include "pcr_cap.h"
 #include "primary.h"
 #include "pubkey.h"
+#include "templates.h"
 
 #define SYSFS_NULL_NAME "/sys/class/tpm/tpm0/null_name"
+
+/* Milliseconds since `since` (CLOCK_MONOTONIC). */
+static long elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now))
+		return -1;
+	return (long)(now.tv_sec - since->tv_sec) * 1000 +
+	       (now.tv_nsec - since->tv_nsec) / 1000000;
+}
 
 /* Hand the verified key to main(), which writes --file and --public last. */
 static void verified(struct run *r, const TPM2B_PUBLIC *pub)
@@ -27,12 +38,111 @@ static void verified(struct run *r, const TPM2B_PUBLIC *pub)
 	r->have_verified = true;
 }
 
+int modes_open_auth(struct run *r, const TPM2B_AUTH *endorsement,
+		    const TPM2B_AUTH *owner, struct failure *f)
+{
+	TPM2B_PUBLIC tmpl;
+	TSS2_RC rc = TSS2_RC_SUCCESS;
+	int ret;
+
+	if (endorsement)
+		rc = Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_ENDORSEMENT, endorsement);
+	if (!rc && owner)
+		rc = Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_OWNER, owner);
+	if (rc)
+		return fail_tss(f, "setting a hierarchy password", rc);
+	/*
+	 * The NULL hierarchy needs no password, and its storage primary is the
+	 * kernel's own salt key: salting to it from the first use leaves a
+	 * passive listener nothing to guess against, and certifying it later
+	 * catches an interposer that substituted it.
+	 */
+	template_storage(&tmpl);
+	ret = primary_create(&r->tpm, ESYS_TR_RH_NULL, ESYS_TR_PASSWORD, &tmpl, &r->salt,
+			     &r->salt_pub, f);
+	if (ret)
+		return ret;
+	ret = auth_session_start(&r->tpm, r->salt, &r->session, f);
+	if (ret)
+		return ret;
+	if (endorsement)
+		r->eauth = r->session;
+	if (owner)
+		r->oauth = r->session;
+	return STATUS_OK;
+}
+
+void modes_close_auth(struct run *r)
+{
+	TPM2B_AUTH empty = { 0 };
+
+	tpm_flush(&r->tpm, &r->session);
+	r->eauth = r->oauth = ESYS_TR_PASSWORD;
+	tpm_flush(&r->tpm, &r->salt);
+	Esys_Free(r->salt_pub);
+	r->salt_pub = NULL;
+	/* ESYS keeps its own copies of the passwords: overwrite them before teardown. */
+	(void)Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_ENDORSEMENT, &empty);
+	(void)Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_OWNER, &empty);
+}
+
+/*
+ * The enrolled signing EK: the one persisted at --signing-ek when it is
+ * there (no CreatePrimary), else derived; either way checked against the
+ * enrolled name before anything trusts it.
+ */
+static int enrolled_signing_ek(struct run *r, const TPM2B_NAME *enrolled,
+			       struct signing_ek *ek, struct failure *f)
+{
+	bool found = false;
+	int ret;
+
+	if (r->opt->ek_handle) {
+		ret = signing_ek_load(&r->tpm, r->opt->ek_handle, enrolled, ek, &found, f);
+		if (ret || found)
+			return ret;
+	}
+	ret = signing_ek_derive(&r->tpm, r->eauth, ek, f);
+	if (ret)
+		return ret;
+	return signing_ek_check(ek, enrolled, f);
+}
+
+/*
+ * The NULL primary, certified by the verified signing EK (and compared to
+ * `expected` when given). With a password it is the session's salt key,
+ * already loaded: only the Certify is sent. Else it is made, certified and
+ * flushed.
+ */
+static int certify_null(struct run *r, const struct signing_ek *ek,
+			const TPM2B_NAME *expected, struct certified *out,
+			struct failure *f)
+{
+	const struct hierarchy *null = hierarchy_find("null");
+
+	if (r->salt != ESYS_TR_NONE)
+		return certify_primary(&r->tpm, ek, null, r->salt, r->salt_pub, expected,
+				       out, f);
+	return certify_hierarchy(&r->tpm, ek, null, ESYS_TR_PASSWORD, expected, out, f);
+}
+
+/* With a password: prove the salt key was the TPM's own NULL primary. */
+static int certify_salt(struct run *r, const struct signing_ek *ek, struct failure *f)
+{
+	struct certified ignored;
+
+	if (r->salt == ESYS_TR_NONE)
+		return STATUS_OK;
+	return certify_null(r, ek, NULL, &ignored, f);
+}
+
 int mode_eksign(struct run *r, struct failure *f)
 {
 	const struct options *o = r->opt;
-	struct signing_ek ek = { 0 };
+	struct signing_ek ek = SIGNING_EK_NONE;
 	TPM2B_NAME enrolled;
 	char hex[NAME_HEX_MAX];
+	bool already;
 	int ret;
 
 	if (o->name_file) {
@@ -43,12 +153,21 @@ int mode_eksign(struct run *r, struct failure *f)
 	ret = signing_ek_derive(&r->tpm, r->eauth, &ek, f);
 	if (ret)
 		goto out;
-	/* Nothing else needs the key loaded: flush before any output. */
-	primary_flush(&r->tpm, &ek.handle);
 	if (o->name_file) {
 		ret = signing_ek_check(&ek, &enrolled, f);
+		if (!ret)
+			ret = certify_salt(r, &ek, f);
 		if (ret)
 			goto out;
+	}
+	if (o->persist_handle) {
+		ret = signing_ek_persist(&r->tpm, &ek, o->persist_handle, r->oauth, &already, f);
+		if (ret)
+			goto out;
+	}
+	/* Nothing else needs the key loaded: flush before any output. */
+	signing_ek_unload(&r->tpm, &ek);
+	if (o->name_file) {
 		verified(r, ek.pub);
 		goto out;
 	}
@@ -97,28 +216,10 @@ static int verify_chain(struct run *r, X509 *cert, bool from_nv, char *root,
 	return ret;
 }
 
-/*
- * Once the EK from the certificate is loaded and matched, later uses of the
- * endorsement password are salted to it: only that TPM can decrypt the salt,
- * so what crosses the bus from then on gives no offline guesser anything.
- */
-static int salt_endorsement_auth(struct run *r, ESYS_TR ek, struct failure *f)
-{
-	ESYS_TR salted = ESYS_TR_NONE;
-	int ret;
-
-	ret = auth_session_start(&r->tpm, ek, &salted, f);
-	if (ret)
-		return ret;
-	primary_flush(&r->tpm, &r->eauth);
-	r->eauth = salted;
-	return STATUS_OK;
-}
-
 int mode_attest(struct run *r, struct failure *f)
 {
 	const struct options *o = r->opt;
-	struct signing_ek ek = { 0 };
+	struct signing_ek ek = SIGNING_EK_NONE;
 	struct ek_nv nv = { 0 };
 	struct found_ek found = { .handle = ESYS_TR_NONE };
 	TPM2B_NAME enrolled;
@@ -163,11 +264,6 @@ int mode_attest(struct run *r, struct failure *f)
 			     nv.has_custom ? &nv.custom : NULL, &found, f);
 	if (ret)
 		goto out;
-	if (r->opt->auth) {
-		ret = salt_endorsement_auth(r, found.handle, f);
-		if (ret)
-			goto out;
-	}
 	ret = signing_ek_derive(&r->tpm, r->eauth, &ek, f);
 	if (ret)
 		goto out;
@@ -180,7 +276,11 @@ int mode_attest(struct run *r, struct failure *f)
 	if (ret)
 		goto out;
 	attest_release_ek(&r->tpm, &found);
-	primary_flush(&r->tpm, &ek.handle);
+	/* Only now is the signing EK known to be this TPM's. */
+	ret = certify_salt(r, &ek, f);
+	if (ret)
+		goto out;
+	signing_ek_unload(&r->tpm, &ek);
 	verified(r, ek.pub);
 	printf("Attestation of signing EK successful\n");
 	if (from_nv)
@@ -209,7 +309,7 @@ int mode_certify(struct run *r, struct failure *f)
 {
 	const struct options *o = r->opt;
 	const struct hierarchy *h = hierarchy_find(o->hierarchy);
-	struct signing_ek ek = { 0 };
+	struct signing_ek ek = SIGNING_EK_NONE;
 	struct certified cert;
 	TPM2B_NAME enrolled, expected;
 	char hex[NAME_HEX_MAX];
@@ -227,13 +327,12 @@ int mode_certify(struct run *r, struct failure *f)
 		if (ret)
 			return ret;
 	}
-	ret = signing_ek_derive(&r->tpm, r->eauth, &ek, f);
+	ret = enrolled_signing_ek(r, &enrolled, &ek, f);
 	if (ret)
 		goto out;
-	ret = signing_ek_check(&ek, &enrolled, f);
-	if (ret)
-		goto out;
-	if (h->handle == TPM2_RH_OWNER)
+	if (h->handle == TPM2_RH_NULL)
+		ret = certify_null(r, &ek, o->check_file ? &expected : NULL, &cert, f);
+	else if (h->handle == TPM2_RH_OWNER)
 		ret = certify_owner_srk(&r->tpm, &ek, o->check_file ? &expected : NULL,
 					&cert, &persistent, f);
 	else
@@ -241,9 +340,11 @@ int mode_certify(struct run *r, struct failure *f)
 					h->esys == ESYS_TR_RH_ENDORSEMENT ? r->eauth :
 					ESYS_TR_PASSWORD, o->check_file ? &expected : NULL,
 					&cert, f);
+	if (!ret && h->handle != TPM2_RH_NULL)
+		ret = certify_salt(r, &ek, f);
 	if (ret)
 		goto out;
-	primary_flush(&r->tpm, &ek.handle);
+	signing_ek_unload(&r->tpm, &ek);
 	verified(r, &cert.pub);
 	if (o->outname) {
 		name_to_hex(&cert.name, hex);
@@ -277,11 +378,11 @@ int mode_boot(struct run *r, struct failure *f)
 {
 	const struct options *o = r->opt;
 	const char *null_path = o->check_file ? o->check_file : SYSFS_NULL_NAME;
-	struct signing_ek ek = { 0 };
+	struct signing_ek ek = SIGNING_EK_NONE;
 	struct certified null_key, srk;
 	TPM2B_NAME enrolled, null_name;
 	bool have_null, persistent;
-	char line[256];
+	char ek_at[32] = "";
 	int ret;
 
 	ret = namefile_read(o->name_file, &enrolled, f);
@@ -293,33 +394,31 @@ int mode_boot(struct run *r, struct failure *f)
 	if (!have_null && o->require_null_name)
 		return fail(f, STATUS_VERIFY, "%s is absent: the kernel's TPM sessions "
 			    "cannot be verified, and a null_name is required", null_path);
-	ret = signing_ek_derive(&r->tpm, r->eauth, &ek, f);
+	ret = enrolled_signing_ek(r, &enrolled, &ek, f);
 	if (ret)
 		goto out;
-	ret = signing_ek_check(&ek, &enrolled, f);
-	if (ret)
-		goto out;
-	if (have_null) {
-		ret = certify_hierarchy(&r->tpm, &ek, hierarchy_find("null"),
-					ESYS_TR_PASSWORD, &null_name, &null_key, f);
+	if (have_null || r->salt != ESYS_TR_NONE) {
+		ret = certify_null(r, &ek, have_null ? &null_name : NULL, &null_key, f);
 		if (ret)
 			goto out;
 	}
 	ret = certify_owner_srk(&r->tpm, &ek, NULL, &srk, &persistent, f);
 	if (ret)
 		goto out;
-	primary_flush(&r->tpm, &ek.handle);
+	if (ek.persistent)
+		snprintf(ek_at, sizeof(ek_at), ", persistent at 0x%08x", o->ek_handle);
+	signing_ek_unload(&r->tpm, &ek);
 	verified(r, &srk.pub);
-	snprintf(line, sizeof(line), "TPM verified: %s%s certified by the enrolled "
-		 "signing EK (TPM clock %lu.%04d, reset count %u)%s",
+	snprintf(r->verdict, sizeof(r->verdict), "TPM verified: %s%s certified by the enrolled "
+		 "signing EK%s (TPM clock %lu.%04d, reset count %u, %ld ms)%s",
 		 have_null ? "NULL key and " : "",
 		 persistent ? "persistent owner SRK 0x81000001" : "owner SRK",
+		 ek_at,
 		 (unsigned long)(srk.clock.clock / 1000), (int)(srk.clock.clock % 1000),
-		 srk.clock.resetCount,
+		 srk.clock.resetCount, elapsed_ms(&r->started),
 		 have_null ? "" : "; no null_name, so the kernel's own TPM sessions "
 		 "are unverified");
-	printf("%s\n", line);
-	kmsg_line(r->kmsg_fd, 5, r->program, line);
+	printf("%s\n", r->verdict);
 out:
 	signing_ek_release(&r->tpm, &ek);
 	return ret;
@@ -327,18 +426,14 @@ out:
 
 int mode_cap(struct run *r, struct failure *f)
 {
-	char banks[64], list[3 * 24 + 1] = "";
-	size_t used = 0;
-	unsigned int pcr;
+	char banks[128], list[PCR_LIST_MAX];
+	uint32_t capped;
 	int ret;
 
-	ret = pcr_cap(&r->tpm, r->opt->cap_pcrs, banks, sizeof(banks), f);
+	ret = pcr_cap(&r->tpm, r->opt->cap_pcrs, &capped, banks, sizeof(banks), f);
 	if (ret)
 		return ret;
-	for (pcr = 0; pcr < 24; pcr++)
-		if (r->opt->cap_pcrs & (1u << pcr))
-			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%u",
-						 used ? "," : "", pcr);
+	pcr_cap_list(capped, list, sizeof(list));
 	printf("PCRs %s capped with the refusal event in banks %s\n", list, banks);
 	return STATUS_OK;
 }

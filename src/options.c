@@ -1,13 +1,16 @@
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hierarchy.h"
 #include "options.h"
+#include "outfile.h"
 #include "pcr_cap.h"
 
 enum { OPT_VERSION = 256, OPT_TIMEOUT, OPT_BOOT, OPT_REQUIRE_NULL, OPT_CA, OPT_PUBLIC,
-       OPT_CAP_PCRS, OPT_TOKEN_PIN };
+       OPT_CAP_PCRS, OPT_TOKEN_PIN, OPT_PERSIST, OPT_SIGNING_EK, OPT_PERSIST_AUTH };
 
 /* The reference tool's long options first: their abbreviations must keep working. */
 static const struct option long_options[] = {
@@ -29,6 +32,9 @@ static const struct option long_options[] = {
 	{ "public", required_argument, NULL, OPT_PUBLIC },
 	{ "cap-pcrs", required_argument, NULL, OPT_CAP_PCRS },
 	{ "token-pin", required_argument, NULL, OPT_TOKEN_PIN },
+	{ "persist", optional_argument, NULL, OPT_PERSIST },
+	{ "signing-ek", required_argument, NULL, OPT_SIGNING_EK },
+	{ "persist-auth", required_argument, NULL, OPT_PERSIST_AUTH },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -56,6 +62,11 @@ void options_usage(const char *program)
 		"      --public FILE        write it as a marshalled TPM2B_PUBLIC to FILE\n"
 		"      --token-pin FILE     with --boot or --certify owner, write the SRK as the\n"
 		"                           tpm2_srk pin of a systemd-tpm2 LUKS2 token (base64)\n"
+		"      --persist[=HANDLE]   with --eksign, make the signing EK persistent at HANDLE\n"
+		"                           (default 0x%08x)\n"
+		"      --persist-auth PWD   the owner hierarchy's password, for --persist\n"
+		"      --signing-ek HANDLE  with --boot or --certify, use the signing EK persisted\n"
+		"                           there when it is the enrolled one (else derive it)\n"
 		"  -a, --auth               the endorsement hierarchy has a password (prompted)\n"
 		"  -k, --password PWD       that password: VALUE, str:VALUE, hex:HEX, file:PATH, env:VAR\n"
 		"  -T, --tcti TCTI          device[:PATH], swtpm[:host=H,port=P] or mssim[:...]\n"
@@ -67,7 +78,7 @@ void options_usage(const char *program)
 		"\n"
 		"Exit status: 0 verified, 1 verification failed, 2 usage or input error, 3 TPM error,\n"
 		"4 no EK certificate in the TPM (--attest nv:).\n",
-		program, DEFAULT_TIMEOUT);
+		program, DEFAULT_EK_HANDLE, DEFAULT_TIMEOUT);
 }
 
 static int set_mode(struct options *o, enum mode m, struct failure *f)
@@ -82,11 +93,32 @@ static int set_mode(struct options *o, enum mode m, struct failure *f)
 static int parse_timeout(const char *s, unsigned int *out, struct failure *f)
 {
 	char *end;
-	unsigned long v = strtoul(s, &end, 10);
+	unsigned long v;
 
-	if (!*s || *end || *s == '-' || v > 86400)
+	if (!s || !*s)
+		return fail(f, STATUS_USAGE, "--timeout wants whole seconds from 0 to 86400");
+	v = strtoul(s, &end, 10);
+	if (*end || *s == '-' || v > 86400)
 		return fail(f, STATUS_USAGE, "--timeout wants whole seconds from 0 to 86400");
 	*out = (unsigned int)v;
+	return STATUS_OK;
+}
+
+/* 0x81000000-0x81FFFFFF in hex, where EvictControl can put an object. */
+static int parse_handle(const char *opt, const char *s, uint32_t *out, struct failure *f)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || strncmp(s, "0x", 2) != 0 || !s[2])
+		return fail(f, STATUS_USAGE, "%s wants a persistent handle from "
+			    "0x81000000 to 0x81ffffff, such as 0x%08x", opt, DEFAULT_EK_HANDLE);
+	errno = 0;
+	v = strtoul(s, &end, 16);
+	if (*end || errno || v >> 24 != 0x81)
+		return fail(f, STATUS_USAGE, "%s wants a persistent handle from "
+			    "0x81000000 to 0x81ffffff, such as 0x%08x", opt, DEFAULT_EK_HANDLE);
+	*out = (uint32_t)v;
 	return STATUS_OK;
 }
 
@@ -110,22 +142,29 @@ static int check_combination(int extra, struct options *o, struct failure *f)
 	if (o->mode == MODE_EKSIGN && (o->out_file || o->public_file) && !o->name_file)
 		return fail(f, STATUS_USAGE, "--file or --public with --eksign needs "
 			    "--name to verify the key first");
-	if (o->out_file && o->public_file && !strcmp(o->out_file, o->public_file))
+	if (o->out_file && o->public_file && outfile_same(o->out_file, o->public_file))
 		return fail(f, STATUS_USAGE, "--file and --public name the same file");
 	if (o->token_pin_file &&
-	    ((o->out_file && !strcmp(o->out_file, o->token_pin_file)) ||
-	     (o->public_file && !strcmp(o->public_file, o->token_pin_file))))
+	    ((o->out_file && outfile_same(o->out_file, o->token_pin_file)) ||
+	     (o->public_file && outfile_same(o->public_file, o->token_pin_file))))
 		return fail(f, STATUS_USAGE, "--token-pin names the same file as "
 			    "--file or --public");
 	/* systemd pins the owner hierarchy's SRK, and nothing else. */
 	if (o->token_pin_file && o->mode != MODE_BOOT &&
-	    !(o->mode == MODE_CERTIFY && o->hierarchy && !strcmp(o->hierarchy, "owner")))
+	    !(o->mode == MODE_CERTIFY && o->hierarchy && hierarchy_find(o->hierarchy) &&
+	      hierarchy_find(o->hierarchy)->handle == TPM2_RH_OWNER))
 		return fail(f, STATUS_USAGE, "--token-pin only applies to --boot and "
 			    "--certify owner");
 	if (o->ca && o->mode != MODE_ATTEST)
 		return fail(f, STATUS_USAGE, "--ca only applies to --attest");
 	if (o->require_null_name && o->mode != MODE_BOOT)
 		return fail(f, STATUS_USAGE, "--require-null-name only applies to --boot");
+	if (o->persist_handle && o->mode != MODE_EKSIGN)
+		return fail(f, STATUS_USAGE, "--persist only applies to --eksign");
+	if (o->owner_password && !o->persist_handle)
+		return fail(f, STATUS_USAGE, "--persist-auth only applies to --persist");
+	if (o->ek_handle && o->mode != MODE_BOOT && o->mode != MODE_CERTIFY)
+		return fail(f, STATUS_USAGE, "--signing-ek only applies to --boot and --certify");
 	return STATUS_OK;
 }
 
@@ -201,6 +240,17 @@ int options_parse(int argc, char **argv, struct options *o, struct failure *f)
 			break;
 		case OPT_REQUIRE_NULL:
 			o->require_null_name = true;
+			break;
+		case OPT_PERSIST:
+			o->persist_handle = DEFAULT_EK_HANDLE;
+			if (optarg)
+				ret = parse_handle("--persist", optarg, &o->persist_handle, f);
+			break;
+		case OPT_SIGNING_EK:
+			ret = parse_handle("--signing-ek", optarg, &o->ek_handle, f);
+			break;
+		case OPT_PERSIST_AUTH:
+			o->owner_password = optarg;
 			break;
 		case ':':
 			if (optopt > 0 && optopt < 256)

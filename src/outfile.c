@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -45,8 +47,9 @@ static int is_our_temporary(const char *entry, const char *base, size_t blen)
 /*
  * A run killed between creating its temporary file and renaming it (by a
  * signal from outside, or power loss) leaves that file behind: remove such
- * leftovers so that they do not pile up. Best effort; the result never
- * depends on it.
+ * leftovers so that they do not pile up. A live run holds a lock on its
+ * temporary file until the rename, so only files nobody holds are removed.
+ * Best effort; the result never depends on it.
  */
 static void sweep_temporaries(const char *path)
 {
@@ -66,13 +69,100 @@ static void sweep_temporaries(const char *path)
 	if (!d)
 		goto out;
 	dfd = dirfd(d);
-	while ((e = readdir(d)))
-		if (is_our_temporary(e->d_name, base, blen))
+	while ((e = readdir(d))) {
+		int fd;
+
+		if (!is_our_temporary(e->d_name, base, blen))
+			continue;
+		fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!flock(fd, LOCK_EX | LOCK_NB))
 			(void)unlinkat(dfd, e->d_name, 0);
+		close(fd);
+	}
 out:
 	if (d)
 		closedir(d);
 	free(dir);
+}
+
+/* The folder path names, and the last part of it; dir is freed by the caller. */
+static int split_path(const char *path, char **dir, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	*base = slash ? slash + 1 : path;
+	if (!slash)
+		*dir = strdup(".");
+	else if (slash == path)
+		*dir = strdup("/");
+	else
+		*dir = strndup(path, (size_t)(slash - path));
+	return *dir ? 0 : -1;
+}
+
+static int sync_folder(const char *path, struct failure *f)
+{
+	const char *base;
+	char *dir = NULL;
+	int fd = -1, ret = STATUS_OK;
+
+	if (split_path(path, &dir, &base)) {
+		ret = fail(f, STATUS_USAGE, "out of memory writing %s", path);
+		goto out;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd))
+		ret = fail(f, STATUS_USAGE, "cannot sync the folder of %s: %s", path,
+			   strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return ret;
+}
+
+/* The file itself when it exists, else its folder and last name. */
+struct where {
+	dev_t dev;
+	ino_t ino;
+	const char *base;   /* NULL when the file exists */
+};
+
+static int locate(const char *path, struct where *w)
+{
+	struct stat st;
+	char *dir = NULL;
+	int ret = 0;
+
+	w->base = NULL;
+	if (!stat(path, &st)) {
+		w->dev = st.st_dev;
+		w->ino = st.st_ino;
+		return 0;
+	}
+	if (split_path(path, &dir, &w->base) || stat(dir, &st))
+		ret = -1;
+	else {
+		w->dev = st.st_dev;
+		w->ino = st.st_ino;
+	}
+	free(dir);
+	return ret;
+}
+
+bool outfile_same(const char *a, const char *b)
+{
+	struct where x, y;
+
+	if (!strcmp(a, b))
+		return true;
+	if (locate(a, &x) || locate(b, &y))
+		return false;
+	if (x.dev != y.dev || x.ino != y.ino || !x.base != !y.base)
+		return false;
+	return !x.base || !strcmp(x.base, y.base);
 }
 
 int outfile_write(const char *path, const void *data, size_t len,
@@ -82,6 +172,7 @@ int outfile_write(const char *path, const void *data, size_t len,
 	char *tmp = malloc(plen + 32);
 	uint8_t rnd[TMP_RANDOM_HEX / 2];
 	char suffix[TMP_RANDOM_HEX + 1];
+	struct stat st;
 	int fd = -1, ret;
 
 	if (!tmp) {
@@ -100,6 +191,14 @@ int outfile_write(const char *path, const void *data, size_t len,
 		ret = fail(f, STATUS_USAGE, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
+	/*
+	 * Held until the rename, so a concurrent run's sweep leaves the file
+	 * alone; a sweep that got in between open and lock has unlinked it.
+	 */
+	if (flock(fd, LOCK_EX) || fstat(fd, &st) || st.st_nlink == 0) {
+		ret = fail(f, STATUS_USAGE, "cannot lock %s: another run removed it", tmp);
+		goto out_unlink;
+	}
 	if (write_all(fd, data, len) || fsync(fd)) {
 		ret = fail(f, STATUS_USAGE, "cannot write %s: %s", tmp, strerror(errno));
 		goto out_unlink;
@@ -114,7 +213,8 @@ int outfile_write(const char *path, const void *data, size_t len,
 		ret = fail(f, STATUS_USAGE, "cannot replace %s: %s", path, strerror(errno));
 		goto out_unlink;
 	}
-	ret = STATUS_OK;
+	/* The rename is durable only once the folder is. */
+	ret = sync_folder(path, f);
 	goto out;
 out_unlink:
 	unlink(tmp);

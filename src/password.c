@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -168,6 +170,21 @@ int password_get(const char *spec, TPM2B_AUTH *auth, struct failure *f)
 		return STATUS_OK;
 	}
 	return set_value(spec, strlen(spec), auth, f);
+}
+
+int password_guard_process(struct failure *f)
+{
+	const struct rlimit none = { 0, 0 };
+
+	/*
+	 * Copies of the password outlive password_wipe inside the TSS (see
+	 * the man page): keep them out of core files, and keep other
+	 * processes of the same user from reading this one's memory.
+	 */
+	if (setrlimit(RLIMIT_CORE, &none) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return fail(f, STATUS_USAGE, "cannot protect the password from core "
+			    "dumps and debuggers");
+	return STATUS_OK;
 }
 
 void password_wipe(TPM2B_AUTH *auth)

@@ -13,6 +13,9 @@
  */
 int password_get(const char *spec, TPM2B_AUTH *auth, struct failure *f);
 
+/* Before a password is read: no core dumps, not dumpable (no ptrace, no /proc/PID/mem). */
+int password_guard_process(struct failure *f);
+
 void password_wipe(TPM2B_AUTH *auth);
 
 #endif

@@ -1,7 +1,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "digest.h"
 #include "pcr_cap.h"
 
 #define PCR_MAX 23
@@ -30,9 +29,8 @@ int pcr_cap_parse(const char *list, uint32_t *mask, struct failure *f)
 		    "comma-separated, each once (e.g. 7 or 7,14)", list, PCR_MAX);
 }
 
-/* The allocated banks (those with any PCR selected) and the event's digest in each. */
-static int refusal_digests(struct tpm *tpm, TPML_DIGEST_VALUES *d, char *banks,
-			   size_t banks_len, struct failure *f)
+/* A bank's name as tpm2-tools spells it, or its algorithm number. */
+static void bank_name(TPMI_ALG_HASH alg, char *out, size_t len)
 {
 	static const struct {
 		TPMI_ALG_HASH alg;
@@ -40,78 +38,86 @@ static int refusal_digests(struct tpm *tpm, TPML_DIGEST_VALUES *d, char *banks,
 	} known[] = {
 		{ TPM2_ALG_SHA1, "sha1" }, { TPM2_ALG_SHA256, "sha256" },
 		{ TPM2_ALG_SHA384, "sha384" }, { TPM2_ALG_SHA512, "sha512" },
+		{ TPM2_ALG_SM3_256, "sm3_256" }, { TPM2_ALG_SHA3_256, "sha3_256" },
+		{ TPM2_ALG_SHA3_384, "sha3_384" }, { TPM2_ALG_SHA3_512, "sha3_512" },
 	};
-	TPMS_CAPABILITY_DATA *cap = NULL;
-	TPMI_YES_NO more = TPM2_NO;
-	TPML_PCR_SELECTION *sel;
-	size_t i, k, used = 0;
-	const char *name;
-	TSS2_RC rc;
-	int ret = STATUS_OK;
+	size_t k;
 
-	memset(d, 0, sizeof(*d));
+	for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+		if (known[k].alg == alg) {
+			snprintf(out, len, "%s", known[k].name);
+			return;
+		}
+	snprintf(out, len, "0x%04x", alg);
+}
+
+static void list_banks(const TPML_DIGEST_VALUES *d, char *banks, size_t banks_len)
+{
+	char name[16];
+	size_t used = 0;
+	UINT32 i;
+
 	banks[0] = '\0';
-	rc = Esys_GetCapability(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-				TPM2_CAP_PCRS, 0, TPM2_NUM_PCR_BANKS, &more, &cap);
-	if (rc)
-		return fail_tss(f, "GetCapability (PCR banks)", rc);
-	sel = &cap->data.assignedPCR;
-	if (cap->capability != TPM2_CAP_PCRS || sel->count > TPM2_NUM_PCR_BANKS) {
-		ret = fail(f, STATUS_TPM, "the TPM's list of PCR banks is malformed");
-		goto out;
-	}
-	for (i = 0; i < sel->count; i++) {
-		const TPMS_PCR_SELECTION *s = &sel->pcrSelections[i];
-		bool allocated = false;
-
-		for (k = 0; k < s->sizeofSelect && k < sizeof(s->pcrSelect); k++)
-			allocated |= s->pcrSelect[k] != 0;
-		if (!allocated)
-			continue;
-		name = NULL;
-		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
-			if (known[k].alg == s->hash)
-				name = known[k].name;
-		if (!name) {
-			ret = fail(f, STATUS_TPM, "the TPM has a PCR bank for hash "
-				   "algorithm 0x%04x, which cannot be capped here", s->hash);
-			goto out;
-		}
-		if (d->count >= TPM2_NUM_PCR_BANKS ||
-		    digest_two(s->hash, PCR_CAP_EVENT, strlen(PCR_CAP_EVENT), NULL, 0,
-			       (uint8_t *)&d->digests[d->count].digest)) {
-			ret = fail(f, STATUS_TPM, "cannot hash the refusal event for %s", name);
-			goto out;
-		}
-		d->digests[d->count++].hashAlg = s->hash;
+	for (i = 0; i < d->count && i < TPM2_NUM_PCR_BANKS; i++) {
+		bank_name(d->digests[i].hashAlg, name, sizeof(name));
 		used += (size_t)snprintf(banks + used, used < banks_len ? banks_len - used : 0,
 					 "%s%s", used ? "," : "", name);
 	}
-	if (!d->count)
-		ret = fail(f, STATUS_TPM, "the TPM reports no allocated PCR bank");
-out:
-	Esys_Free(cap);
-	return ret;
 }
 
-int pcr_cap(struct tpm *tpm, uint32_t mask, char *banks, size_t banks_len,
-	    struct failure *f)
+void pcr_cap_list(uint32_t mask, char *out, size_t len)
 {
-	TPML_DIGEST_VALUES digests;
+	size_t used = 0;
+	unsigned int pcr;
+
+	out[0] = '\0';
+	for (pcr = 0; pcr <= PCR_MAX; pcr++)
+		if (mask & (1u << pcr))
+			used += (size_t)snprintf(out + used, used < len ? len - used : 0,
+						 "%s%u", used ? "," : "", pcr);
+}
+
+/*
+ * PCR_Event, not PCR_Extend: the TPM hashes the event into every bank it
+ * has allocated, those whose hash this program could not compute (SM3,
+ * SHA-3) included, and nothing has to ask which banks there are.
+ */
+int pcr_cap(struct tpm *tpm, uint32_t mask, uint32_t *capped, char *banks,
+	    size_t banks_len, struct failure *f)
+{
+	TPM2B_EVENT event = { .size = sizeof(PCR_CAP_EVENT) - 1 };
+	TPML_DIGEST_VALUES *digests = NULL;
+	uint32_t failed = 0;
+	char list[PCR_LIST_MAX], done[PCR_LIST_MAX];
 	unsigned int pcr;
 	TSS2_RC rc;
-	int ret;
 
-	ret = refusal_digests(tpm, &digests, banks, banks_len, f);
-	if (ret)
-		return ret;
+	memcpy(event.buffer, PCR_CAP_EVENT, event.size);
+	*capped = 0;
+	banks[0] = '\0';
 	for (pcr = 0; pcr <= PCR_MAX; pcr++) {
 		if (!(mask & (1u << pcr)))
 			continue;
-		rc = Esys_PCR_Extend(tpm->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD,
-				     ESYS_TR_NONE, ESYS_TR_NONE, &digests);
-		if (rc)
-			return fail_tss(f, "PCR_Extend", rc);
+		rc = Esys_PCR_Event(tpm->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD,
+				    ESYS_TR_NONE, ESYS_TR_NONE, &event, &digests);
+		if (!rc && digests && digests->count) {
+			*capped |= 1u << pcr;
+			if (!banks[0])
+				list_banks(digests, banks, banks_len);
+		} else if (!failed++) {
+			/* The first failure says why; every PCR after it is still tried. */
+			if (rc)
+				fail_tss(f, "PCR_Event", rc);
+			else
+				fail(f, STATUS_TPM, "the TPM extended no bank");
+		}
+		Esys_Free(digests);
+		digests = NULL;
 	}
-	return STATUS_OK;
+	if (!failed)
+		return STATUS_OK;
+	pcr_cap_list(mask & ~*capped, list, sizeof(list));
+	pcr_cap_list(*capped, done, sizeof(done));
+	return fail_prefix(f, "PCR %s not capped (capped: %s):", list,
+			   *capped ? done : "none");
 }

@@ -19,13 +19,20 @@
  */
 int pcr_cap_parse(const char *list, uint32_t *mask, struct failure *f);
 
+/* Room for "0,1,...,23". */
+#define PCR_LIST_MAX (3 * 24 + 1)
+
+/* The PCRs of mask as "7,14". */
+void pcr_cap_list(uint32_t mask, char *out, size_t len);
+
 /*
- * One GetCapability for the allocated banks, then one PCR_Extend per PCR in
- * mask carrying the event's digest for every allocated bank. A bank whose
- * hash this program cannot compute is an error: leaving it uncapped could
- * leave a key sealed to it reachable. *banks gets their names ("sha1,sha256").
+ * One PCR_Event per PCR in mask: the TPM extends the event's digest into
+ * every allocated bank. A PCR that cannot be extended (17-22 from locality
+ * 0, say) does not stop the others: every one is tried, *capped gets those
+ * that were, and any failure is the result. *banks gets the banks the TPM
+ * reported ("sha1,sha256").
  */
-int pcr_cap(struct tpm *tpm, uint32_t mask, char *banks, size_t banks_len,
-	    struct failure *f);
+int pcr_cap(struct tpm *tpm, uint32_t mask, uint32_t *capped, char *banks,
+	    size_t banks_len, struct failure *f);
 
 #endif

@@ -1,13 +1,5 @@
-#include <string.h>
-
-#include <tss2/tss2_mu.h>
-#include <tss2/tss2_sys.h>
-
-#include "name.h"
+#include "persistent.h"
 #include "persistent_srk.h"
-
-/* ESYS's serialized ESYS_TR layout (Esys_TR_Serialize): its resource tag for keys. */
-#define IESYS_KEY_RESOURCE 1
 
 static bool srk_kind(const TPMT_PUBLIC *p)
 {
@@ -21,64 +13,53 @@ static bool srk_kind(const TPMT_PUBLIC *p)
 }
 
 /*
- * An ESYS_TR for the object without asking the TPM again (ESYS's own
- * Esys_TR_FromTPMPublic would send a second ReadPublic): the handle, the name
- * we computed and the public area, in the layout Esys_TR_Serialize writes and
- * tpm2-tools keeps in files, so it is a stable format.
+ * Whatever is sealed to the SRK from now on is only as strong as it: a
+ * SHA-1 name, a short RSA key, an odd curve or a weak symmetric cipher
+ * would be handed on as the target. What systemd, tpm2-tools and the TCG
+ * provisioning guidance make passes.
  */
-static int esys_handle_for(struct tpm *tpm, const TPM2B_PUBLIC *pub,
-			   const TPM2B_NAME *name, ESYS_TR *handle, struct failure *f)
+static const char *srk_weakness(const TPMT_PUBLIC *p)
 {
-	uint8_t buf[sizeof(TPM2_HANDLE) + sizeof(TPM2B_NAME) + sizeof(UINT32) +
-		    sizeof(TPM2B_PUBLIC)];
-	size_t off = 0;
-	TSS2_RC rc;
+	const TPMT_SYM_DEF_OBJECT *sym = p->type == TPM2_ALG_RSA ?
+		&p->parameters.rsaDetail.symmetric : &p->parameters.eccDetail.symmetric;
 
-	rc = Tss2_MU_TPM2_HANDLE_Marshal(PERSISTENT_SRK_HANDLE, buf, sizeof(buf), &off);
-	if (!rc)
-		rc = Tss2_MU_TPM2B_NAME_Marshal(name, buf, sizeof(buf), &off);
-	if (!rc)
-		rc = Tss2_MU_UINT32_Marshal(IESYS_KEY_RESOURCE, buf, sizeof(buf), &off);
-	if (!rc)
-		rc = Tss2_MU_TPM2B_PUBLIC_Marshal(pub, buf, sizeof(buf), &off);
-	if (!rc)
-		rc = Esys_TR_Deserialize(tpm->esys, buf, off, handle);
-	if (rc)
-		return fail_tss(f, "making a handle for the persistent SRK", rc);
-	return STATUS_OK;
+	if (p->nameAlg != TPM2_ALG_SHA256 && p->nameAlg != TPM2_ALG_SHA384 &&
+	    p->nameAlg != TPM2_ALG_SHA512)
+		return "its name algorithm is not SHA-256, SHA-384 or SHA-512";
+	if (p->type == TPM2_ALG_RSA && p->parameters.rsaDetail.keyBits < 2048)
+		return "its RSA key is shorter than 2048 bits";
+	if (p->type == TPM2_ALG_ECC && p->parameters.eccDetail.curveID != TPM2_ECC_NIST_P256 &&
+	    p->parameters.eccDetail.curveID != TPM2_ECC_NIST_P384 &&
+	    p->parameters.eccDetail.curveID != TPM2_ECC_NIST_P521)
+		return "its curve is not NIST P-256, P-384 or P-521";
+	if (sym->algorithm != TPM2_ALG_AES || sym->keyBits.aes < 128 ||
+	    sym->mode.aes != TPM2_ALG_CFB)
+		return "its symmetric algorithm is not AES-128 or stronger in CFB mode";
+	return NULL;
 }
 
 int persistent_srk_load(struct tpm *tpm, bool *present, ESYS_TR *handle,
 			TPM2B_PUBLIC *pub, struct failure *f)
 {
-	TSS2_SYS_CONTEXT *sys = NULL;
-	TPM2B_NAME tpm_name = { .size = sizeof(TPMU_NAME) };
-	TPM2B_NAME tpm_qname = { .size = sizeof(TPMU_NAME) };
-	TPM2B_NAME name;
-	TSS2_RC rc;
+	const char *weak;
+	int ret;
 
-	*present = false;
 	*handle = ESYS_TR_NONE;
-	memset(pub, 0, sizeof(*pub));
-	rc = Esys_GetSysContext(tpm->esys, &sys);
-	if (rc || !sys)
-		return fail_tss(f, "getting the SAPI context", rc);
-	rc = Tss2_Sys_ReadPublic(sys, PERSISTENT_SRK_HANDLE, NULL, pub, &tpm_name,
-				 &tpm_qname, NULL);
-	/* TPM_RC_HANDLE for parameter 1: nothing is persisted there. */
-	if ((rc & ~TPM2_RC_N_MASK) == TPM2_RC_HANDLE)
-		return STATUS_OK;
-	if (rc)
-		return fail_tss(f, "ReadPublic of the persistent SRK 0x81000001", rc);
-	/* The name the TPM sent is not used: Certify proves the one we compute. */
+	ret = persistent_read(tpm, PERSISTENT_SRK_HANDLE, present, pub, f);
+	if (ret || !*present)
+		return ret;
+	*present = false;
 	if (!srk_kind(&pub->publicArea))
 		return fail(f, STATUS_VERIFY, "the persistent object at 0x81000001 is not "
 			    "a storage key of the SRK kind (restricted, decrypt, fixedTPM, "
 			    "fixedParent, sensitiveDataOrigin)");
-	if (name_of_public(&pub->publicArea, &name))
-		return fail(f, STATUS_VERIFY, "cannot compute the persistent SRK's name");
-	*present = true;
-	return esys_handle_for(tpm, pub, &name, handle, f);
+	weak = srk_weakness(&pub->publicArea);
+	if (weak)
+		return fail(f, STATUS_VERIFY, "the persistent SRK at 0x81000001 is too "
+			    "weak to seal to: %s", weak);
+	ret = persistent_esys_tr(tpm, PERSISTENT_SRK_HANDLE, pub, handle, f);
+	*present = !ret;
+	return ret;
 }
 
 void persistent_srk_release(struct tpm *tpm, ESYS_TR *handle)

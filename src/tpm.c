@@ -92,7 +92,7 @@ static int open_conf(const char *conf, TSS2_TCTI_CONTEXT **tcti, bool *rm,
 			continue;
 		errno = 0;
 		if (!tcti_init(tctis[i].init, args, tcti, &rc)) {
-			/* "device" alone may be either node: then sweep, to be safe. */
+			/* "device" alone may be either node: then sweep when full, to be safe. */
 			*rm = tctis[i].init == Tss2_Tcti_Device_Init && is_tpmrm(args);
 			return STATUS_OK;
 		}
@@ -108,14 +108,25 @@ static int open_conf(const char *conf, TSS2_TCTI_CONTEXT **tcti, bool *rm,
 		    (int)kind_len, conf);
 }
 
+static bool is_ours(const struct tpm *tpm, TPM2_HANDLE h)
+{
+	size_t i;
+
+	for (i = 0; i < tpm->n_ours; i++)
+		if (tpm->ours[i] == h)
+			return true;
+	return false;
+}
+
 /*
  * Flush every loaded handle of first's type (transient objects, or loaded
- * sessions, HMAC and policy alike) and count them. Through SAPI: ESYS would
- * first spend a ReadPublic per handle to make an ESYS_TR of it. A flush that
- * fails is left alone: the command that needs the slot will say so.
+ * sessions, HMAC and policy alike) that this run did not load, and count
+ * them. Through SAPI: ESYS would first spend a ReadPublic per handle to make
+ * an ESYS_TR of it. A flush that fails is left alone: the retried command
+ * will say so.
  */
-static int flush_loaded(struct tpm *tpm, TPM2_HANDLE first, UINT32 *flushed,
-			struct failure *f)
+static int flush_foreign(struct tpm *tpm, TPM2_HANDLE first, UINT32 *flushed,
+			 struct failure *f)
 {
 	TPMS_CAPABILITY_DATA *cap = NULL;
 	TSS2_SYS_CONTEXT *sys = NULL;
@@ -124,7 +135,6 @@ static int flush_loaded(struct tpm *tpm, TPM2_HANDLE first, UINT32 *flushed,
 	UINT32 i;
 	int round, ret = STATUS_OK;
 
-	*flushed = 0;
 	/* A TPM holds a handful; a list that never ends is not believed past this. */
 	for (round = 0; more == TPM2_YES && round < 4; round++) {
 		rc = Esys_GetCapability(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
@@ -140,12 +150,13 @@ static int flush_loaded(struct tpm *tpm, TPM2_HANDLE first, UINT32 *flushed,
 			goto out;
 		for (i = 0; i < cap->data.handles.count; i++) {
 			TPM2_HANDLE h = cap->data.handles.handle[i];
-			bool ours = first == TRANSIENT_FIRST ?
+			bool kind = first == TRANSIENT_FIRST ?
 				h >> TPM2_HR_SHIFT == TPM2_HT_TRANSIENT :
 				h >> TPM2_HR_SHIFT == TPM2_HT_HMAC_SESSION ||
 				h >> TPM2_HR_SHIFT == TPM2_HT_POLICY_SESSION;
 
-			if (ours && Tss2_Sys_FlushContext(sys, h) == TSS2_RC_SUCCESS)
+			if (kind && !is_ours(tpm, h) &&
+			    Tss2_Sys_FlushContext(sys, h) == TSS2_RC_SUCCESS)
 				(*flushed)++;
 		}
 		Esys_Free(cap);
@@ -156,33 +167,80 @@ out:
 	return ret;
 }
 
-int tpm_flush_stale_sessions(struct tpm *tpm, struct failure *f)
-{
-	UINT32 n;
-
-	if (tpm->resource_manager)
-		return STATUS_OK;
-	return flush_loaded(tpm, TPM2_LOADED_SESSION_FIRST, &n, f);
-}
-
 /*
  * Without a resource manager (swtpm, mssim, /dev/tpm0) the TPM keeps what
  * an earlier process loaded, and a worker the --timeout watchdog SIGKILLed
- * never flushed its objects: a few such runs fill the TPM's object slots
- * (3 on swtpm). Before we load anything, whatever is loaded is stale. The
- * boot path is counted in TPM commands, so a clean TPM costs one
- * GetCapability: sessions are only looked for when objects were left, as
- * every session the modes start while no object is loaded is the -a one.
+ * never flushed its objects: a few such runs fill the TPM's slots (3 objects
+ * on swtpm). Looking for them before every run would cost a command on
+ * every boot; a full TPM says so instead (OBJECT_MEMORY, SESSION_MEMORY),
+ * and only then is whatever this run did not load flushed, once.
  */
-static int flush_stale(struct tpm *tpm, struct failure *f)
+bool tpm_sweep_for_retry(struct tpm *tpm, TSS2_RC rc)
 {
-	UINT32 objects;
-	int ret;
+	struct failure ignored;
+	UINT32 flushed = 0;
 
-	ret = flush_loaded(tpm, TRANSIENT_FIRST, &objects, f);
-	if (ret || !objects)
-		return ret;
-	return tpm_flush_stale_sessions(tpm, f);
+	if (tpm->resource_manager || tpm->swept ||
+	    (rc != TPM2_RC_OBJECT_MEMORY && rc != TPM2_RC_SESSION_MEMORY))
+		return false;
+	tpm->swept = true;
+	if (flush_foreign(tpm, TRANSIENT_FIRST, &flushed, &ignored) ||
+	    flush_foreign(tpm, TPM2_LOADED_SESSION_FIRST, &flushed, &ignored))
+		return false;
+	return flushed > 0;
+}
+
+void tpm_own(struct tpm *tpm, ESYS_TR handle)
+{
+	TPM2_HANDLE h;
+
+	if (tpm->n_ours < TPM_OURS_MAX &&
+	    Esys_TR_GetTpmHandle(tpm->esys, handle, &h) == TSS2_RC_SUCCESS)
+		tpm->ours[tpm->n_ours++] = h;
+}
+
+static void disown(struct tpm *tpm, TPM2_HANDLE h)
+{
+	size_t i;
+
+	for (i = 0; i < tpm->n_ours; i++)
+		if (tpm->ours[i] == h) {
+			tpm->ours[i] = tpm->ours[--tpm->n_ours];
+			return;
+		}
+}
+
+void tpm_disown(struct tpm *tpm, ESYS_TR handle)
+{
+	TPM2_HANDLE h;
+
+	if (handle != ESYS_TR_NONE &&
+	    Esys_TR_GetTpmHandle(tpm->esys, handle, &h) == TSS2_RC_SUCCESS)
+		disown(tpm, h);
+}
+
+void tpm_flush(struct tpm *tpm, ESYS_TR *handle)
+{
+	TSS2_SYS_CONTEXT *sys = NULL;
+	TPM2_HANDLE tpm_handle = 0;
+	bool known;
+
+	if (*handle == ESYS_TR_NONE)
+		return;
+	known = Esys_TR_GetTpmHandle(tpm->esys, *handle, &tpm_handle) == TSS2_RC_SUCCESS;
+	if (known)
+		disown(tpm, tpm_handle);
+	/*
+	 * Best effort: a failed flush on a cleanup path cannot change the verdict.
+	 * After an answer it could not parse (a malformed or tampered response)
+	 * ESAPI refuses every further call with BAD_SEQUENCE, but the SAPI layer
+	 * below it still works: flush through it, so the object does not stay
+	 * loaded in the TPM (on /dev/tpm0 nothing else would flush it).
+	 */
+	if (Esys_FlushContext(tpm->esys, *handle) == TSS2_ESYS_RC_BAD_SEQUENCE && known &&
+	    Esys_GetSysContext(tpm->esys, &sys) == TSS2_RC_SUCCESS && sys)
+		(void)Tss2_Sys_FlushContext(sys, tpm_handle);
+	*handle = ESYS_TR_NONE;
 }
 
 int tpm_open(const char *conf, struct tpm *tpm, struct failure *f)
@@ -190,9 +248,7 @@ int tpm_open(const char *conf, struct tpm *tpm, struct failure *f)
 	TSS2_RC rc;
 	int ret;
 
-	tpm->esys = NULL;
-	tpm->tcti = NULL;
-	tpm->resource_manager = false;
+	memset(tpm, 0, sizeof(*tpm));
 	ret = conf ? open_conf(conf, &tpm->tcti, &tpm->resource_manager, f) :
 		     open_default(&tpm->tcti, &tpm->resource_manager, f);
 	if (ret)
@@ -202,12 +258,7 @@ int tpm_open(const char *conf, struct tpm *tpm, struct failure *f)
 		tpm_close(tpm);
 		return fail_tss(f, "Esys_Initialize", rc);
 	}
-	if (!tpm->resource_manager) {
-		ret = flush_stale(tpm, f);
-		if (ret)
-			tpm_close(tpm);
-	}
-	return ret;
+	return STATUS_OK;
 }
 
 void tpm_close(struct tpm *tpm)

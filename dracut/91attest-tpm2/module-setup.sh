@@ -92,6 +92,12 @@ install() {
     if [[ -s ${dracutsysrootdir-}$ATTEST_TPM2_NAME_FILE ]]; then
         mkdir -p "$initdir${ATTEST_TPM2_NAME_FILE%/*}"
         cat "${dracutsysrootdir-}$ATTEST_TPM2_NAME_FILE" > "$initdir$ATTEST_TPM2_NAME_FILE"
+        # Where enrollment persisted the signing EK, if it did: the boot
+        # then skips deriving it.
+        attest_tpm2_ek_handle "${dracutsysrootdir-}$ATTEST_TPM2_NAME_FILE"
+        if [[ $ATTEST_TPM2_EK_HANDLE ]]; then
+            printf 'handle=%s\n' "$ATTEST_TPM2_EK_HANDLE" > "$initdir$ATTEST_TPM2_NAME_FILE.info"
+        fi
     fi
     inst_binary "$ATTEST_TPM2_BINARY" "$ATTEST_TPM2_BIN"
     # cmp, blkid: the certified SRK against systemd's and the tokens' pins.

@@ -56,8 +56,9 @@ free_port() {
 	echo "$p"
 }
 
-# enroll STATEDIR NAMEFILE INDEX: create a TPM (fresh endorsement seed) in
-# STATEDIR and write its signing-EK name, as an administrator would.
+# enroll STATEDIR NAMEFILE INDEX [persist]: create a TPM (fresh endorsement
+# seed) in STATEDIR and write its signing-EK name, as an administrator would;
+# with persist, also leave the signing EK and an SRK persistent.
 enroll() {
 	mkdir -p "$1"
 	port=$(free_port "$3")
@@ -73,6 +74,18 @@ enroll() {
 	done
 	TSS2_LOG=all+none "$bin" -T "swtpm:host=127.0.0.1,port=$port" --eksign > "$2"
 	rc=$?
+	# persist: both keys persistent, as enrollment and systemd-tpm2-setup
+	# leave them: the signing EK at 0x81010100 and an SRK at 0x81000001.
+	if [ $rc -eq 0 ] && [ "${4:-}" = persist ]; then
+		TSS2_LOG=all+none "$bin" -T "swtpm:host=127.0.0.1,port=$port" --eksign --persist > /dev/null &&
+			TSS2_LOG=all+none tpm2_createprimary -Q -T "swtpm:host=127.0.0.1,port=$port" -C o \
+				-g sha256 -G ecc256:aes128cfb -c "$1.srk.ctx" \
+				-a 'restricted|decrypt|fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda' &&
+			TSS2_LOG=all+none tpm2_evictcontrol -Q -T "swtpm:host=127.0.0.1,port=$port" -C o \
+				-c "$1.srk.ctx" 0x81000001 > /dev/null &&
+			TSS2_LOG=all+none tpm2_flushcontext -T "swtpm:host=127.0.0.1,port=$port" -t || rc=1
+		rm -f "$1.srk.ctx"
+	fi
 	swtpm_ioctl --tcp "127.0.0.1:$((port + 1))" -s > /dev/null 2>&1 || kill "$spid" 2> /dev/null
 	wait "$spid" 2> /dev/null
 	[ $rc -eq 0 ] && [ -s "$2" ]

@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 #define F_MODE    0x03 /* 0 --eksign, 1 --eksign --name, 2 --certify, 3 --boot */
-#define F_OWNER   0x04 /* --certify owner rather than null */
+#define F_OWNER   0x04 /* --certify owner rather than null; --boot: --signing-ek */
 #define F_CHECK   0x08 /* give the expected-name file (boot: null_name present) */
 #define F_OUTNAME 0x10 /* --outname */
 #define F_FILE    0x20 /* --file: write the verified key as PEM */
@@ -315,12 +315,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.outname = !!(flags & F_OUTNAME);
 	o.out_file = flags & F_FILE ? out_path : NULL;
 	o.require_null_name = !!(flags & F_REQNULL);
+	if ((flags & F_MODE) == 3 && (flags & F_OWNER))
+		o.ek_handle = DEFAULT_EK_HANDLE;
 
 	memset(&r, 0, sizeof(r));
 	r.opt = &o;
 	r.program = "attest_tpm2_primary";
 	r.kmsg_fd = -1;
-	r.eauth = ESYS_TR_PASSWORD;
+	r.eauth = r.oauth = ESYS_TR_PASSWORD;
+	r.session = r.salt = ESYS_TR_NONE;
 	r.tpm.tcti = (TSS2_TCTI_CONTEXT *)&t;
 	if (Esys_Initialize(&r.tpm.esys, r.tpm.tcti, NULL))
 		abort();

@@ -67,6 +67,13 @@ record certify_null_check 0x0a "$tmp/n.name"
 record certify_owner_check_outname_file 0x3e "$tmp/o.name"
 record boot_null_file 0x2b "$tmp/n.name"
 record boot_no_null 0x03 "$tmp/n.name"
+# The signing EK persisted where --persist puts it: --boot --signing-ek.
+tpm2_createprimary -Q -C e -G ecc256:ecdsa-sha256:null -c "$tmp/ek.ctx" \
+	-a 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|restricted|sign'
+tpm2_evictcontrol -Q -C o -c "$tmp/ek.ctx" 0x81010100 >/dev/null
+tpm2_flushcontext -t
+record boot_persistent_ek_null_file 0x2f "$tmp/n.name"
+record boot_persistent_ek_no_null 0x07 "$tmp/n.name"
 
 # Variants: unpatched sizes, a TRY_AGAIN first, a truncated answer, a wrong EK name.
 python3 - "$r" <<'PY'

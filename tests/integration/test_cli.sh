@@ -63,6 +63,9 @@ echo "$OUT" > "$WORK/ek.name"
 clean_tpm "$TCTI_A" "eksign"
 run "$BIN" --ek
 same "--ek abbreviation works" "$OUT" "$REF_EK"
+# The reference's other abbreviations stay unambiguous beside our options.
+run "$BIN" --ek --o
+expect "--o is still --outname, not ambiguous" 0
 run "$BIN" -E -n "$WORK/ek.name"
 expect "eksign --name matching passes silently" 0
 same "eksign --name prints nothing" "${OUT:-empty}" "empty"
@@ -166,6 +169,9 @@ run "$BIN" --eksign --certify null
 expect "two modes is a usage error" 2
 run "$BIN" --eksign --bogus
 expect "unknown option is a usage error" 2
+same "a usage error is its line and a pointer to --help, not the whole help" \
+	"$(printf '%s\n' "$ERR" | wc -l) $(printf '%s\n' "$ERR" | tail -n 1)" \
+	"2 Try 'attest_tpm2_primary --help' for more information."
 run "$BIN" --eksign extra
 expect "extra argument is a usage error" 2
 run "$BIN" --help

@@ -188,9 +188,23 @@ expect "enroll with a certificate and a CA" 0
 same "enroll writes the signing-EK name" "$(cat "$WORK/etc/eksign.name" 2>/dev/null)" "$(cat "$WORK/ek.name")"
 case $OUT in *"attested against the EK certificate at NV 0x01c0000a"*"chain verified to /CN=Test TPM Root"*) pass "enroll says what it proved" ;;
 *) fail "enroll says what it proved" "$OUT" ;; esac
+# Persisted by default, once attested: recorded with the name, and there.
+same "enroll records where it persisted the signing EK" \
+	"$(sed -n 's/^handle=//p' "$WORK/etc/eksign.name.info" 2>/dev/null)" 0x81010100
+tpm2_readpublic -Q -T "$TCTI_A" -c 0x81010100 -n "$WORK/persisted.name" 2>/dev/null
+same "the object at 0x81010100 is the enrolled signing EK (tpm2_readpublic)" \
+	"$(od -An -v -tx1 "$WORK/persisted.name" 2>/dev/null | tr -d ' \n')" "$(cat "$WORK/ek.name")"
+case $OUT in *"Persistent at 0x81010100"*) pass "enroll says it persisted the key" ;;
+*) fail "enroll says it persisted the key" "$OUT" ;; esac
 printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=none\n' "$WORK/etc/c.name" > "$WORK/c.conf"
-run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --config "$WORK/c.conf" -- -T "$TCTI_C"
+run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --no-persist --config "$WORK/c.conf" -- -T "$TCTI_C"
 expect "enroll a TPM without EK certificate" 0
+if grep -q '^handle=' "$WORK/etc/c.name.info" 2>/dev/null ||
+	tpm2_getcap -T "$TCTI_C" handles-persistent | grep -q 0x81010100; then
+	fail "enroll --no-persist persists nothing" "$(cat "$WORK/etc/c.name.info")"
+else
+	pass "enroll --no-persist persists nothing"
+fi
 case $OUT in *"NOT attested"*"trusted on first use"*) pass "trust on first use is stated plainly" ;; *) fail "trust on first use is stated plainly" "$OUT" ;; esac
 printf 'ATTEST_TPM2_NAME_FILE=%s\nATTEST_TPM2_CA=%s\n' "$WORK/etc/b.name" "$WORK/a/ca" > "$WORK/b.conf"
 run env ATTEST_TPM2_PRIMARY="$BIN" sh "$enroll" --no-rebuild --config "$WORK/b.conf" -- -T "$TCTI_B"

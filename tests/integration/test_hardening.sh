@@ -57,6 +57,15 @@ not_on_bus() {
 	else
 		pass "$_label: password not on the bus"
 	fi
+	# Salted from the first use of the password: first the NULL primary
+	# (no password), then a session salted to it (tpmKey a transient
+	# handle) and unbound (bind TPM_RH_NULL), before anything else.
+	_first=$(sed -n 's/^cmd //p' "$WORK/log" | head -n 2 | tr '\n' ' ')
+	case $_first in
+	"CreatePrimary hierarchy=0x40000007 StartAuthSession handles=0x80"??????",0x40000007 ")
+		pass "$_label: salted to the NULL primary from the first use" ;;
+	*) fail "$_label: salted to the NULL primary from the first use" "$_first" ;;
+	esac
 }
 not_on_bus "eksign -a" "$BIN" -T "$PROXIED" --eksign -a -k "$PW"
 not_on_bus "certify owner -a" "$BIN" -T "$PROXIED" --certify owner -n "$WORK/ek.name" -a -k "$PW"
@@ -64,16 +73,22 @@ not_on_bus "certify endorsement -a" "$BIN" -T "$PROXIED" --certify endorsement -
 not_on_bus "boot -a" "$BIN" -T "$PROXIED" --boot -n "$WORK/ek.name" -a -k "$PW" "$WORK/null_name"
 not_on_bus "attest FILE -a" "$BIN" -T "$PROXIED" --attest "$WORK/ek-rsa.der" -n "$WORK/ek.name" -a -k "$PW"
 not_on_bus "attest nv: -a" "$BIN" -T "$PROXIED" --attest nv: -n "$WORK/ek.name" -a -k "hex:$PW_HEX"
-# The salted session in --attest: StartAuthSession names a tpmKey (the EK).
-proxy_start pass --hexdump && run "$BIN" -T "$PROXIED" --attest nv: -n "$WORK/ek.name" -a -k "$PW"
-proxy_stop
-if [ "$(grep -c '^cmd StartAuthSession' "$WORK/log")" -ge 3 ]; then
-	pass "attest -a salts a second session to the EK"
-else
-	fail "attest -a salts a second session to the EK" "$(grep -c '^cmd StartAuthSession' "$WORK/log") sessions"
-fi
+# An interposer that answers the NULL CreatePrimary with its own key would
+# learn the salt: the session then fails, or the certification catches it.
+for args in "--eksign -n $WORK/ek.name" "--boot -n $WORK/ek.name" \
+	"--certify owner -n $WORK/ek.name" "--attest $WORK/ek-rsa.der -n $WORK/ek.name"; do
+	proxy_start pubkey-null || break
+	# shellcheck disable=SC2086 # words without blanks
+	run "$BIN" -T "$PROXIED" $args -a -k "$PW"
+	proxy_stop
+	if [ "$RC" -ne 0 ] && grep -q '^tamper replace-pubkey' "$WORK/log"; then
+		pass "${args%% *} -a with a substituted salt key fails (exit $RC)"
+	else
+		fail "${args%% *} -a with a substituted salt key fails" "exit $RC: $ERR"
+	fi
+done
 run "$BIN" --eksign -a -k wrong-password
-expect "a wrong password through the bound session fails" 3
+expect "a wrong password through the salted session fails" 3
 case $ERR in *authoriz*) pass "a wrong password says authorization" ;;
 *) fail "a wrong password says authorization" "$ERR" ;; esac
 tpm2_changeauth -c e -p "$PW" || { fail setup "tpm2_changeauth back failed"; exit 1; }
@@ -98,6 +113,41 @@ expect "boot -f after an earlier killed run" 0
 no_file "a stale temporary from a killed run is swept" "$WORK/srk.pem.0123456789abcdef.tmp"
 if [ -e "$WORK/srk.pem.keep.tmp" ]; then pass "files that are not our temporaries stay"
 else fail "files that are not our temporaries stay" "srk.pem.keep.tmp removed"; fi
+# A temporary that a live run holds locked is another run's, not a leftover.
+: > "$WORK/srk.pem.fedcba9876543210.tmp"
+python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1])
+fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(30)' "$WORK/srk.pem.fedcba9876543210.tmp" "$WORK/locked" &
+locker=$!
+i=0
+until [ -e "$WORK/locked" ] || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done
+run "$BIN" --boot -n "$WORK/ek.name" -f "$WORK/srk.pem" "$WORK/null_name"
+expect "boot -f beside a concurrent run's temporary" 0
+if [ -e "$WORK/srk.pem.fedcba9876543210.tmp" ]; then pass "a concurrent run's locked temporary stays"
+else fail "a concurrent run's locked temporary stays" "it was swept"; fi
+kill "$locker" 2>/dev/null
+wait "$locker" 2>/dev/null
+run "$BIN" --boot -n "$WORK/ek.name" -f "$WORK/srk.pem" "$WORK/null_name"
+no_file "once its run is gone, the temporary is swept" "$WORK/srk.pem.fedcba9876543210.tmp"
+# One file under two spellings is one file.
+cd "$WORK" || exit 1
+run "$BIN" --boot -n ek.name -f srk2.pem --public ./srk2.pem null_name
+cd - >/dev/null || exit 1
+expect "--file a and --public ./a is one file: a usage error" 2
+ln -sf "$WORK/srk.pem" "$WORK/srk-link.pem"
+run "$BIN" --boot -n "$WORK/ek.name" -f "$WORK/srk.pem" --token-pin "$WORK/srk-link.pem" "$WORK/null_name"
+expect "--token-pin naming --file's file through a link: a usage error" 2
+# The watchdog needs its pipes: without them there is no commit point, so
+# no run rather than a weaker one. (5 descriptors: the pipes cannot be made;
+# with --timeout 0 the same limit is enough for the run itself.)
+run sh -c 'ulimit -n 5; exec "$0" --boot -n "$1" --timeout 5 "$2"' "$BIN" "$WORK/ek.name" "$WORK/null_name"
+expect "no descriptors for the watchdog's pipes: refused" 3
+case $ERR in *"cannot start the --timeout watchdog"*) pass "it says the watchdog could not start" ;;
+*) fail "it says the watchdog could not start" "$ERR" ;; esac
+run sh -c 'ulimit -n 5; exec "$0" --boot -n "$1" --timeout 0 "$2"' "$BIN" "$WORK/ek.name" "$WORK/null_name"
+expect "control: the same limit without a watchdog runs" 0
 # Two files are one commit: when the second cannot be written, the first goes.
 run "$BIN" --boot -n "$WORK/ek.name" -f "$WORK/pair.pem" --public "$WORK/no-such-dir/pair.pub" \
 	"$WORK/null_name"
@@ -126,6 +176,33 @@ else
 fi
 # What the killed run left loaded is another test's subject (test_transients).
 tpm2_flushcontext -t 2>/dev/null
+
+# The kernel log hears "verified" only once the run is complete, files and
+# all: a run whose --file cannot be written logs its error, not a verdict.
+# kmsg_since MARKER: the kernel log after the line MARKER.
+kmsg_since() { dmesg 2> /dev/null | sed -n "/$1/,\$p"; }
+if [ -w /dev/kmsg ] && dmesg > /dev/null 2>&1; then
+	m="attest-tpm2-test-$$-a"
+	echo "$m" > /dev/kmsg
+	run "$BIN" --boot -n "$WORK/ek.name" -f "$WORK/no-such-dir/k.pem" "$WORK/null_name"
+	# (Standard output was written before the files: that is the commit order.)
+	same "boot whose --file cannot be written fails" "$RC" 2
+	case $(kmsg_since "$m") in
+	*"TPM verified"*) fail "no verdict in the kernel log before a failed commit" "$(kmsg_since "$m")" ;;
+	*"cannot create"*) pass "no verdict in the kernel log before a failed commit, only the error" ;;
+	*) fail "no verdict in the kernel log before a failed commit" "no error logged: $(kmsg_since "$m")" ;;
+	esac
+	m="attest-tpm2-test-$$-b"
+	echo "$m" > /dev/kmsg
+	run "$BIN" --boot -n "$WORK/ek.name" -f "$WORK/k.pem" "$WORK/null_name"
+	expect "boot whose --file can be written" 0
+	case $(kmsg_since "$m") in
+	*"TPM verified"*) pass "control: a complete run logs its verdict" ;;
+	*) fail "control: a complete run logs its verdict" "$(kmsg_since "$m")" ;;
+	esac
+else
+	echo "SKIP kernel log: /dev/kmsg is not writable here"
+fi
 
 # --- 5. The prompt is not timed, and the terminal is always restored -----
 tpm2_changeauth -c e "$PW" || { fail setup "tpm2_changeauth failed"; exit 1; }

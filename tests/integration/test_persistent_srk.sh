@@ -7,6 +7,7 @@ set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/swtpm.sh"
 . "$here/lib/check.sh"
+. "$here/lib/proxy.sh"
 PYTHON=${PYTHON:-python3}
 
 WORK=$(mktemp -d)
@@ -153,5 +154,47 @@ tpm2_flushcontext -t
 run "$BIN" --boot -n "$WORK/ek.name"
 expect "a signing key at 0x81000001 is refused" 1
 case $ERR in *"not a storage key"*) pass "the refusal says why" ;; *) fail "the refusal says why" "$ERR" ;; esac
+
+# Storage keys of the SRK kind that are too weak to seal to: a SHA-1 name,
+# RSA-1024. Each is refused with the reason, and no pin is written.
+# weak LABEL ARGS...: tpm2_createprimary ARGS persisted at 0x81000001.
+weak() {
+	_label=$1
+	shift
+	tpm2_evictcontrol -Q -C o -c 0x81000001 2>/dev/null
+	if ! { tpm2_createprimary -Q -C o "$@" \
+		-a 'restricted|decrypt|fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda' \
+		-c "$WORK/w.ctx" && tpm2_evictcontrol -Q -C o -c "$WORK/w.ctx" 0x81000001; }; then
+		echo "SKIP weak SRK ($_label): swtpm cannot make it"
+		tpm2_flushcontext -t
+		return
+	fi
+	tpm2_flushcontext -t
+	rm -f "$WORK/weak.pin"
+	run "$BIN" --boot -n "$WORK/ek.name" --token-pin "$WORK/weak.pin"
+	expect "a persistent SRK with $_label is refused" 1
+	case $ERR in *"too weak"*) pass "the refusal of $_label says why" ;;
+	*) fail "the refusal of $_label says why" "$ERR" ;; esac
+	no_file "a weak persistent SRK ($_label) gives no pin" "$WORK/weak.pin"
+}
+weak "a SHA-1 name" -g sha1 -G ecc256:aes128cfb
+weak "RSA-1024" -g sha256 -G rsa1024:aes128cfb
+# The control: the same command with SHA-256 and P-256 passes.
+tpm2_evictcontrol -Q -C o -c 0x81000001 2>/dev/null
+setup tpm2_createprimary -Q -C o -g sha256 -G ecc256:aes128cfb \
+	-a 'restricted|decrypt|fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda' -c "$WORK/g.ctx"
+setup tpm2_evictcontrol -Q -C o -c "$WORK/g.ctx" 0x81000001
+tpm2_flushcontext -t
+run "$BIN" --boot -n "$WORK/ek.name"
+expect "control: a SHA-256 P-256 persistent SRK made the same way passes" 0
+
+# A TPM busy with its self-tests answers TPM_RC_RETRY: the raw ReadPublic
+# of the persistent SRK asks again instead of failing the boot.
+proxy_init
+proxy_start tpm-error --target-cc ReadPublic --nth 1 --rc 0x922 || exit 1
+run "$BIN" -T "$PROXIED" --boot -n "$WORK/ek.name"
+proxy_stop
+expect "a ReadPublic answered TPM_RC_RETRY once is asked again" 0
+same "two ReadPublic of 0x81000001 on the bus" "$(grep -c '^cmd ReadPublic' "$WORK/log")" 2
 
 finish

@@ -29,8 +29,8 @@ expect() {
 			fail "$1" "not one 'attest_tpm2_primary:' message on stderr: $ERR"
 			return 1
 		fi
-		# Usage errors add the usage text; every other failure is one line.
-		if [ "$2" -ne 2 ] && [ "$(printf '%s\n' "$ERR" | wc -l)" -ne 1 ]; then
+		# One line; a usage error may add the "Try ... --help" pointer.
+		if [ "$(printf '%s\n' "$ERR" | grep -vc "^Try '.* --help' for more information\.$")" -ne 1 ]; then
 			fail "$1" "more than one line on stderr: $ERR"
 			return 1
 		fi

@@ -52,6 +52,9 @@ Modes (default target in brackets; --target-cc/--nth override it):
                     valid point into outPublic.unique and recompute name and
                     qualifiedName (an owner-hierarchy primary's), the same
                     lie every time
+  pubkey-persistent the same for the object at --handle (default the SRK's);
+                    an endorsement-range handle (0x8101xxxx) gets an
+                    endorsement primary's qualifiedName
   flip-attest|flip-sig-r|flip-sig-s|flip-any  [Certify]
                     flip one random bit in certifyInfo, in signature R, in
                     signature S (RSA/HMAC: the one signature buffer), or
@@ -477,11 +480,14 @@ class Interposer:
                              % handles[0])
                     return self.reauth(cmd, out, cc), False
             return rsp, False
-        if mode == 'pubkey-srk':
-            if cc == 0x173 and handles and handles[0] == SRK_HANDLE:
+        if mode in ('pubkey-srk', 'pubkey-persistent'):
+            target = SRK_HANDLE if mode == 'pubkey-srk' else self.a.handle
+            if cc == 0x173 and handles and handles[0] == target:
                 _, params, _ = self.split(rsp, 0)
                 ps, pe = Reader(params).tpm2b()
-                self.fake_public(params[ps:pe], HIERARCHY['pubkey-owner'])
+                hier = (HIERARCHY['pubkey-ek'] if target >> 16 == 0x8101
+                        else HIERARCHY['pubkey-owner'])
+                self.fake_public(params[ps:pe], hier)
                 self.log('tamper replace-pubkey ReadPublic handle=0x%08x'
                          % handles[0])
                 return self.reauth(cmd, self.tamper_readpublic(rsp), cc), False
@@ -721,6 +727,7 @@ def command_code(text):
 
 
 MODES = ['pass', 'pubkey-null', 'pubkey-owner', 'pubkey-ek', 'pubkey-srk',
+         'pubkey-persistent',
          'flip-attest',
          'flip-sig-r', 'flip-sig-s', 'flip-any', 'record-certify',
          'replay-certify', 'swap-response', 'truncate', 'truncate-raw',
@@ -738,6 +745,8 @@ def tamper_options(ap):
     ap.add_argument('--nth', type=int, default=0,
                     help='attack only the Nth such command (0: all)')
     ap.add_argument('--swap-with', type=command_code, default=0x131)
+    ap.add_argument('--handle', type=lambda t: int(t, 0), default=0x81000001,
+                    help='the persistent object pubkey-persistent lies about')
     ap.add_argument('--state', help='file for record/replay-certify')
     ap.add_argument('--rc', type=lambda t: int(t, 0), default=0x98E)
     ap.add_argument('--size', type=int, default=8192)

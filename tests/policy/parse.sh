@@ -99,10 +99,24 @@ check() {
 #   switch-root): STATE lists the files in /run/attest-tpm2 (refused, or the
 #   gate's word). /etc/passwd stands for a name file that exists (an
 #   enrolled host), /nonexistent/eksign.name for a host not enrolled.
+# ekh 'INFO' -> attest_tpm2_ek_handle of a name file whose .info holds INFO
+#   (";" separates lines; "-" for no .info at all), "none" for nothing
 # sticky 'CONFIG' 'NEW CONFIG' -> the returns of a refused check, then of a
 #   second one after the config was rewritten (and rd.attest_tpm2=off added)
 table=$(
 	cat <<'TABLE'
+ekh|name=000b;level=chain;handle=0x81010100|0x81010100
+ekh|handle=0x810100ff|0x810100ff
+ekh|name=000b;level=tofu|none
+ekh|-|none
+ekh|handle=0x8101010|none
+ekh|handle=0x810101000|none
+ekh|handle=0x01c00002|none
+ekh|handle=0x81010100 ;x|none
+ekh|handle=0X81010100|none
+ekh|handle=$(reboot)|none
+ekh|handle=;handle=0x81010100|none
+ekh|handle=0x81000001;handle=0x81010100|0x81000001
 cmdd||rd.attest_tpm2=warn|ATTEST_TPM2_POLICY|warn
 cmdd|ATTEST_TPM2_LOCK=yes|rd.attest_tpm2=off|ATTEST_TPM2_POLICY|enforce
 cmdd|ATTEST_TPM2_LOCK=yes|rd.attest_tpm2=off|ATTEST_TPM2_IGNORED|rd.attest_tpm2=off
@@ -256,6 +270,13 @@ for sh_ in $shells; do
 		num)
 			got=$(run "$sh_" '' '' "if attest_tpm2_uint \"\$(printf %s '$a')\" '$b'; then echo ok; else echo bad; fi")
 			check "$tag num '$a' max $b" "$c
+END" "$got"
+			;;
+		ekh)
+			rm -f "$work/n.name.info"
+			[ "$a" = - ] || printf '%s\n' "$a" | tr ';' '\n' > "$work/n.name.info"
+			got=$(run "$sh_" '' '' "attest_tpm2_ek_handle \"\$2/n.name\"; echo \"\${ATTEST_TPM2_EK_HANDLE:-none}\"")
+			check "$tag ek handle from '$a'" "$b
 END" "$got"
 			;;
 		pcrs)
