@@ -208,6 +208,13 @@ done
 	*) fail "enrolling rebuilds every image, a line each and a summary: $out" ;;
 	esac
 	if image_has_check; then pass "the rebuilt image checks the TPM"; else fail "the rebuilt image checks the TPM"; fi
+	# The signing EK persisted by default, and the image told where.
+	if grep -qx 'handle=0x81010100' "$root/etc/eksign.name.info" &&
+		in_root lsinitramfs "/boot/initrd.img-$kver" | grep -q 'etc/eksign.name.info$'; then
+		pass "enrolling persists the signing EK, and the image carries its handle"
+	else
+		fail "enrolling persists the signing EK, and the image carries its handle: $(cat "$root/etc/eksign.name.info")"
+	fi
 	ok "attest-tpm2-enroll --status" attest-tpm2-enroll --status -- -T "$tcti_a"
 	status_text=$out
 	case $out in
