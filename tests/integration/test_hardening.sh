@@ -12,19 +12,8 @@ PYTHON=${PYTHON:-python3}
 PTY="$here/lib/pty_prompt.py"
 PW=Endorse-Secret-4711
 
-WORK=$(mktemp -d)
-cleanup() {
-	proxy_stop
-	swtpm_stop "$WORK/tpm"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-swtpm_provision "$WORK/tpm" || { fail provision "swtpm_setup failed"; exit 1; }
-swtpm_start "$WORK/tpm"
+one_swtpm
 DIRECT=$TCTI
-export TPM2TOOLS_TCTI="$DIRECT"
 "$BIN" --eksign > "$WORK/ek.name" || { fail enroll "eksign failed"; exit 1; }
 "$BIN" --certify null --name "$WORK/ek.name" -o > "$WORK/null_name" ||
 	{ fail enroll "certify null failed"; exit 1; }

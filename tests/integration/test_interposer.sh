@@ -15,21 +15,11 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/proxy.sh"
 PYTHON=/usr/bin/python3
 
-WORK=$(mktemp -d)
-cleanup() {
-	proxy_stop
-	swtpm_stop "$WORK/tpm"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
 for tool in swtpm swtpm_setup tpm2_getcap tpm2_flushcontext "$PYTHON"; do
 	command -v "$tool" >/dev/null 2>&1 || { fail "interposer prerequisites" "$tool not found"; exit 1; }
 done
 
-swtpm_provision "$WORK/tpm" || { fail provision "swtpm_setup failed"; exit 1; }
-swtpm_start "$WORK/tpm"
+one_swtpm
 DIRECT=$TCTI
 
 # Enrollment, straight to the TPM.

@@ -10,17 +10,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/check.sh"
 EVENT="attest-tpm2: boot refused"
 
-WORK=$(mktemp -d)
-cleanup() {
-	swtpm_stop "$WORK/tpm"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-swtpm_provision "$WORK/tpm" nocert || { fail provision "swtpm_setup failed"; exit 1; }
-swtpm_start "$WORK/tpm"
-export TPM2TOOLS_TCTI="$TCTI"
+one_swtpm nocert
 
 # pcr BANK N: the PCR's value in hex, read by tpm2-tools.
 pcr() {

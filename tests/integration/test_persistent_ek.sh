@@ -12,18 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 H=0x81010100
 OPW=Owner-Secret-0815
 
-WORK=$(mktemp -d)
-cleanup() {
-	proxy_stop
-	swtpm_stop "$WORK/tpm"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-swtpm_provision "$WORK/tpm" nocert || { fail provision "swtpm_setup failed"; exit 1; }
-swtpm_start "$WORK/tpm"
-export TPM2TOOLS_TCTI="$TCTI"
+one_swtpm nocert
 proxy_init
 "$BIN" --eksign > "$WORK/ek.name" || { fail enroll "eksign failed"; exit 1; }
 "$BIN" --certify null --name "$WORK/ek.name" -o > "$WORK/null_name" ||

@@ -10,19 +10,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/proxy.sh"
 PYTHON=${PYTHON:-python3}
 
-WORK=$(mktemp -d)
-proxy_pid=
-cleanup() {
-	[ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null
-	swtpm_stop "$WORK/tpm"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-swtpm_provision "$WORK/tpm" nocert || { fail provision "swtpm_setup failed"; exit 1; }
-swtpm_start "$WORK/tpm"
-export TPM2TOOLS_TCTI="$TCTI"
+one_swtpm nocert
 "$BIN" --eksign > "$WORK/ek.name" || { fail enroll "eksign failed"; exit 1; }
 "$BIN" --certify owner -n "$WORK/ek.name" -o > "$WORK/twin.name" ||
 	{ fail enroll "certify owner failed"; exit 1; }

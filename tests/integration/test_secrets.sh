@@ -13,19 +13,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 FIND="python3 $here/lib/find_secret.py"
 PW=Endorse-Secret-4711-xyz
 
-WORK=$(mktemp -d)
-cleanup() {
-	[ -n "${run_pid:-}" ] && kill "$run_pid" 2>/dev/null
-	proxy_stop
-	swtpm_stop "$WORK/tpm"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-swtpm_provision "$WORK/tpm" nocert || { fail provision "swtpm_setup failed"; exit 1; }
-swtpm_start "$WORK/tpm"
-export TPM2TOOLS_TCTI="$TCTI"
+suite_cleanup() { [ -z "${run_pid:-}" ] || kill "$run_pid" 2> /dev/null; }
+one_swtpm nocert
 "$BIN" --eksign > "$WORK/ek.name" || { fail enroll "eksign failed"; exit 1; }
 "$BIN" --certify null --name "$WORK/ek.name" -o > "$WORK/null_name" ||
 	{ fail enroll "certify null failed"; exit 1; }

@@ -15,20 +15,10 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/proxy.sh"
 PYTHON=/usr/bin/python3
 
-WORK=$(mktemp -d)
-cleanup() {
-	proxy_stop
-	swtpm_stop "$WORK/tpm"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
 for tool in swtpm swtpm_setup tpm2_getcap tpm2_flushcontext tpm2_nvread "$PYTHON"; do
 	command -v "$tool" >/dev/null 2>&1 || { fail "stale-handle prerequisites" "$tool not found"; exit 1; }
 done
-swtpm_provision "$WORK/tpm" || { fail provision "swtpm_setup failed"; exit 1; }
-swtpm_start "$WORK/tpm"
+one_swtpm
 DIRECT=$TCTI
 export TPM2TOOLS_TCTI="$DIRECT"
 "$BIN" --eksign > "$WORK/ek.name" || { fail enroll "eksign failed"; exit 1; }
