@@ -13,7 +13,6 @@ PTY="$here/lib/pty_prompt.py"
 PW=Endorse-Secret-4711
 
 one_swtpm
-DIRECT=$TCTI
 "$BIN" --eksign > "$WORK/ek.name" || { fail enroll "eksign failed"; exit 1; }
 "$BIN" --certify null --name "$WORK/ek.name" -o > "$WORK/null_name" ||
 	{ fail enroll "certify null failed"; exit 1; }

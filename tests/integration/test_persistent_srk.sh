@@ -15,12 +15,8 @@ one_swtpm nocert
 "$BIN" --certify owner -n "$WORK/ek.name" -o > "$WORK/twin.name" ||
 	{ fail enroll "certify owner failed"; exit 1; }
 
-PPORT=$(free_port_pair)
-"$PYTHON" "$here/lib/interposer.py" --listen "$PPORT" --upstream "127.0.0.1:$TPM_PORT" \
-	--mode pass --log "$WORK/log" > /dev/null 2>&1 &
-proxy_pid=$!
-wait_port $((PPORT + 1))
-PROXIED="swtpm:host=127.0.0.1,port=$PPORT"
+proxy_init
+proxy_start pass || exit 1
 
 # count_boot LABEL WANT: --boot through the proxy; WANT CreatePrimary commands.
 count_boot() {
@@ -178,7 +174,6 @@ expect "control: a SHA-256 P-256 persistent SRK made the same way passes" 0
 
 # A TPM busy with its self-tests answers TPM_RC_RETRY: the raw ReadPublic
 # of the persistent SRK asks again instead of failing the boot.
-proxy_init
 proxy_start tpm-error --target-cc ReadPublic --nth 1 --rc 0x922 || exit 1
 run "$BIN" -T "$PROXIED" --boot -n "$WORK/ek.name"
 proxy_stop
