@@ -521,8 +521,9 @@ judge() {
 		# shellcheck disable=SC2154 # set in unlock/lib.sh
 		grep -Eq "$opened_re" "$l" && why="$why UNLOCKED"
 		r=$(lineno "$b" '^tamper')
-		# The refusal's cap: the first extend of PCR 7 after the tamper.
-		cap=$(sed -n "$((r + 1)),\$ {/^cmd PCR_Extend handles=0x00000007/=}" "$b" | head -n 1)
+		# The refusal's cap: the first extend of PCR 7 after the tamper
+		# (PCR_Event from attest_tpm2_primary, PCR_Extend from tpm2-tools).
+		cap=$(sed -n "$((r + 1)),\$ {/^cmd PCR_\(Extend\|Event\) handles=0x00000007/=}" "$b" | head -n 1)
 		u=$(lineno "$b" '^cmd Unseal')
 		if grep -q '^rsp Unseal rc=0x0$' "$b"; then
 			why="$why UNSEAL-SUCCEEDED(after the tamper at line $r)"

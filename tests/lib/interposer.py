@@ -111,7 +111,7 @@ COMMANDS = {
     0x169: ('NV_ReadPublic', 1), 0x173: ('ReadPublic', 1),
     0x176: ('StartAuthSession', 2), 0x177: ('VerifySignature', 1),
     0x17A: ('GetCapability', 0), 0x17B: ('GetRandom', 0),
-    0x17E: ('PCR_Read', 0), 0x182: ('PCR_Extend', 1),
+    0x17E: ('PCR_Read', 0), 0x182: ('PCR_Extend', 1), 0x13C: ('PCR_Event', 1),
     0x189: ('PolicyGetDigest', 1), 0x18A: ('TestParms', 0),
     0x191: ('CreateLoaded', 1),
     # also sent by firmware, the kernel and systemd at boot
