@@ -12,6 +12,8 @@ Exit 0 when found (and say where), 1 when not, 2 when it cannot look.
 import re
 import sys
 
+MAX_REGION = 1 << 30
+
 
 def hex_windows(secret):
     """Every 8-byte run of the secret in hex: what a 16-byte dump line
@@ -42,10 +44,12 @@ def in_memory(secret, pid):
             if 'w' not in fields[1]:
                 continue
             lo, hi = (int(x, 16) for x in fields[0].split('-'))
+            if hi - lo > MAX_REGION:
+                continue        # a sanitizer's sparse reservation, not a heap
             try:
                 mem.seek(lo)
                 chunk = mem.read(hi - lo)
-            except (OSError, ValueError):
+            except (OSError, ValueError, MemoryError):
                 continue
             if secret in chunk:
                 found.append(fields[5] if len(fields) > 5 else 'anonymous')
