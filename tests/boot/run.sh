@@ -160,8 +160,8 @@ printf '%s UUID=%s /etc/luks.key luks\n' "$mapname" "$uuid" > "$work/incl/etc/cr
 cp "$work/luks.key" "$work/incl/etc/luks.key"
 
 # Test-only tools in every test image (with and without the module): the
-# refusal caps PCRs through tpm2_pcrextend while the binary has no
-# --cap-pcrs, and the bypass cases unseal by hand.
+# bypass cases seal, unseal and read PCRs by hand, and tpm2_pcrextend is
+# there for the library's fallback cap.
 tcti=$(readlink -f /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0)
 test_tools="/usr/bin/tpm2 /usr/bin/tpm2_pcrextend /usr/bin/tpm2_pcrread /usr/bin/tpm2_unseal \
 /usr/bin/tpm2_createprimary /usr/bin/tpm2_create /usr/bin/tpm2_load /usr/bin/tpm2_createpolicy \
