@@ -53,10 +53,13 @@ done
 # and both processes are looked at while it waits.
 chmod 755 "$WORK"
 printf '%s\n' "$PW" > "$WORK/pw"
+# A copy nobody can run wherever the tree is (a clone under /root is not).
+cp "$BIN" "$WORK/bin"
+chmod 755 "$WORK/bin"
 chmod 644 "$WORK/pw" "$WORK/ek.name" "$WORK/null_name"
 proxy_start stall --stall-at Certify || exit 1
 setpriv --reuid=65534 --regid=65534 --clear-groups \
-	"$BIN" -T "$PROXIED" --timeout 30 --boot -n "$WORK/ek.name" -a -k "file:$WORK/pw" \
+	"$WORK/bin" -T "$PROXIED" --timeout 30 --boot -n "$WORK/ek.name" -a -k "file:$WORK/pw" \
 	"$WORK/null_name" > /dev/null 2>&1 &
 run_pid=$!
 i=0
