@@ -67,7 +67,9 @@ until grep -q '^tamper stall' "$WORK/log" || [ $i -gt 200 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
-worker=$(pgrep -P "$run_pid" | head -n 1)
+# The watchdog's child, from /proc (no procps needed).
+worker=$(grep -l "^PPid:[[:space:]]*$run_pid\$" /proc/[0-9]*/status 2> /dev/null |
+	sed -n '1s#^/proc/\([0-9]*\)/status$#\1#p')
 if [ -z "$worker" ]; then
 	fail "the run stalls in its worker" "no worker under $run_pid"
 else
