@@ -26,9 +26,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-for tool in swtpm swtpm_setup tpm2_nvdefine tpm2_nvwrite tpm2_send openssl "$PYTHON"; do
-	command -v "$tool" >/dev/null 2>&1 || { fail "template prerequisites" "$tool not found"; exit 1; }
-done
+require template swtpm swtpm_setup tpm2_nvdefine tpm2_nvwrite tpm2_send openssl "$PYTHON"
 swtpm_provision "$WORK/tpm" || { fail provision "swtpm_setup failed"; exit 1; }
 swtpm_start "$WORK/tpm"
 export TPM2TOOLS_TCTI="$TCTI"

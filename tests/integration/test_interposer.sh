@@ -15,9 +15,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/proxy.sh"
 PYTHON=/usr/bin/python3
 
-for tool in swtpm swtpm_setup tpm2_getcap tpm2_flushcontext "$PYTHON"; do
-	command -v "$tool" >/dev/null 2>&1 || { fail "interposer prerequisites" "$tool not found"; exit 1; }
-done
+require interposer swtpm swtpm_setup tpm2_getcap tpm2_flushcontext "$PYTHON"
 
 one_swtpm
 DIRECT=$TCTI

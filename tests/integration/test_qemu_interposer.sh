@@ -63,10 +63,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-for tool in qemu-system-x86_64 swtpm swtpm_ioctl timeout "$PYTHON"; do
-	command -v "$tool" >/dev/null 2>&1 ||
-		{ fail "qemu interposer prerequisites" "$tool not found"; exit 1; }
-done
+require "qemu interposer" qemu-system-x86_64 swtpm swtpm_ioctl timeout "$PYTHON"
 
 # helper pcrs CTRLSOCK: PCRs 0-7 of the sha256 bank, read straight from swtpm
 #   by passing it a data channel of our own; one hex digest a line.

@@ -15,9 +15,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/proxy.sh"
 PYTHON=/usr/bin/python3
 
-for tool in swtpm swtpm_setup tpm2_getcap tpm2_flushcontext tpm2_nvread "$PYTHON"; do
-	command -v "$tool" >/dev/null 2>&1 || { fail "stale-handle prerequisites" "$tool not found"; exit 1; }
-done
+require stale-handle swtpm swtpm_setup tpm2_getcap tpm2_flushcontext tpm2_nvread "$PYTHON"
 one_swtpm
 DIRECT=$TCTI
 export TPM2TOOLS_TCTI="$DIRECT"

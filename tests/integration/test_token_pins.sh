@@ -12,19 +12,13 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/check.sh"
 . "$here/lib/policy_lib.sh"
 
-if ! command -v cryptsetup > /dev/null 2>&1; then
-	fail "token pins" "cryptsetup is not installed (make deps installs cryptsetup-bin)"
-	exit 1
-fi
+require "token pins" cryptsetup
 
-WORK=$(mktemp -d)
-cleanup() {
+suite_cleanup() {
 	swtpm_stop "$WORK/a"
 	swtpm_stop "$WORK/b"
-	rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+suite_work
 
 # The certified SRK of TPM A (the enrolled one) and of TPM B (a foreign one).
 for t in a b; do

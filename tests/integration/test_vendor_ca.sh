@@ -12,13 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/check.sh"
 ca=$(cd "$here/.." && pwd)/policy/tpm-ca
 
-WORK=$(mktemp -d)
-cleanup() {
-	swtpm_stop "$WORK/tpm"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+suite_work
 
 n=0
 bad=

@@ -16,18 +16,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/check.sh"
 . "$here/lib/policy_lib.sh"
 
-if ! command -v cryptsetup > /dev/null 2>&1; then
-	fail "volume gates" "cryptsetup is not installed (make deps installs cryptsetup-bin)"
-	exit 1
-fi
+require "volume gates" cryptsetup
 
-WORK=$(mktemp -d)
-cleanup() {
-	swtpm_stop "$WORK/tpm"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+suite_work
 
 printf 'test-key' > "$WORK/key"
 # luks NAME [TYPE]: a LUKS header on a plain file, key slot 0 from $WORK/key.

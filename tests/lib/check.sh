@@ -6,6 +6,17 @@ FAILS=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; FAILS=$((FAILS + 1)); }
 
+# require LABEL TOOL...: every TOOL is installed (make's deps targets
+# install them), or one FAIL line names the first missing one and the suite stops.
+require() {
+	_label=$1
+	shift
+	for _tool in "$@"; do
+		command -v "$_tool" > /dev/null 2>&1 ||
+			{ fail "$_label prerequisites" "$_tool not found (make deps installs it)"; exit 1; }
+	done
+}
+
 # run CMD...: runs it, keeping stdout in $OUT, stderr in $ERR and status in $RC.
 run() {
 	OUT=$("$@" 2>"$WORK/stderr")

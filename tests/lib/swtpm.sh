@@ -94,22 +94,27 @@ sys.exit(1)
 PY
 }
 
-# one_swtpm [nocert]: how a suite with one TPM starts: WORK (removed on exit,
-# with the swtpm in WORK/tpm, an interposer of proxy.sh's and whatever the
-# suite's own suite_cleanup stops), that swtpm provisioned and running, and
-# TPM2TOOLS_TCTI pointing at it. Needs check.sh for fail.
-one_swtpm() {
+# suite_work: how a suite starts: WORK, removed on exit together with the
+# swtpm in WORK/tpm (once one is started there), an interposer of proxy.sh's
+# and whatever the suite's own suite_cleanup stops.
+suite_work() {
 	WORK=$(mktemp -d)
-	trap one_swtpm_cleanup EXIT
+	trap suite_work_cleanup EXIT
 	trap 'exit 1' INT TERM
-	swtpm_provision "$WORK/tpm" "${1:-}" || { fail provision "swtpm_setup failed"; exit 1; }
-	swtpm_start "$WORK/tpm"
-	export TPM2TOOLS_TCTI="$TCTI"
 }
 
-one_swtpm_cleanup() {
+suite_work_cleanup() {
 	if command -v suite_cleanup > /dev/null 2>&1; then suite_cleanup; fi
 	if command -v proxy_stop > /dev/null 2>&1; then proxy_stop; fi
 	swtpm_stop "$WORK/tpm"
 	rm -rf "$WORK"
+}
+
+# one_swtpm [nocert]: suite_work, then the swtpm in WORK/tpm provisioned
+# and running, and TPM2TOOLS_TCTI pointing at it. Needs check.sh for fail.
+one_swtpm() {
+	suite_work
+	swtpm_provision "$WORK/tpm" "${1:-}" || { fail provision "swtpm_setup failed"; exit 1; }
+	swtpm_start "$WORK/tpm"
+	export TPM2TOOLS_TCTI="$TCTI"
 }
