@@ -142,7 +142,6 @@ int mode_eksign(struct run *r, struct failure *f)
 	struct signing_ek ek = SIGNING_EK_NONE;
 	TPM2B_NAME enrolled;
 	char hex[NAME_HEX_MAX];
-	bool already;
 	int ret;
 
 	if (o->name_file) {
@@ -161,7 +160,7 @@ int mode_eksign(struct run *r, struct failure *f)
 			goto out;
 	}
 	if (o->persist_handle) {
-		ret = signing_ek_persist(&r->tpm, &ek, o->persist_handle, r->oauth, &already, f);
+		ret = signing_ek_persist(&r->tpm, &ek, o->persist_handle, r->oauth, f);
 		if (ret)
 			goto out;
 	}

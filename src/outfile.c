@@ -44,49 +44,6 @@ static int is_our_temporary(const char *entry, const char *base, size_t blen)
 	return strcmp(entry + TMP_RANDOM_HEX, ".tmp") == 0;
 }
 
-/*
- * A run killed between creating its temporary file and renaming it (by a
- * signal from outside, or power loss) leaves that file behind: remove such
- * leftovers so that they do not pile up. A live run holds a lock on its
- * temporary file until the rename, so only files nobody holds are removed.
- * Best effort; the result never depends on it.
- */
-static void sweep_temporaries(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
-	size_t blen = strlen(base);
-	char *dir = NULL;
-	DIR *d = NULL;
-	struct dirent *e;
-	int dfd;
-
-	dir = strndup(dlen ? path : ".", dlen ? dlen : 1);
-	if (!dir)
-		goto out;
-	d = opendir(dir);
-	if (!d)
-		goto out;
-	dfd = dirfd(d);
-	while ((e = readdir(d))) {
-		int fd;
-
-		if (!is_our_temporary(e->d_name, base, blen))
-			continue;
-		fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (!flock(fd, LOCK_EX | LOCK_NB))
-			(void)unlinkat(dfd, e->d_name, 0);
-		close(fd);
-	}
-out:
-	if (d)
-		closedir(d);
-	free(dir);
-}
-
 /* The folder path names, and the last part of it; dir is freed by the caller. */
 static int split_path(const char *path, char **dir, const char **base)
 {
@@ -100,6 +57,45 @@ static int split_path(const char *path, char **dir, const char **base)
 	else
 		*dir = strndup(path, (size_t)(slash - path));
 	return *dir ? 0 : -1;
+}
+
+/*
+ * A run killed between creating its temporary file and renaming it (by a
+ * signal from outside, or power loss) leaves that file behind: remove such
+ * leftovers so that they do not pile up. A live run holds a lock on its
+ * temporary file until the rename, so only files nobody holds are removed.
+ * Best effort; the result never depends on it.
+ */
+static void sweep_temporaries(const char *path)
+{
+	const char *base;
+	char *dir = NULL;
+	DIR *d = NULL;
+	struct dirent *e;
+	int dfd;
+
+	if (split_path(path, &dir, &base))
+		goto out;
+	d = opendir(dir);
+	if (!d)
+		goto out;
+	dfd = dirfd(d);
+	while ((e = readdir(d))) {
+		int fd;
+
+		if (!is_our_temporary(e->d_name, base, strlen(base)))
+			continue;
+		fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			(void)unlinkat(dfd, e->d_name, 0);
+		close(fd);
+	}
+out:
+	if (d)
+		closedir(d);
+	free(dir);
 }
 
 static int sync_folder(const char *path, struct failure *f)

@@ -8,6 +8,15 @@
 #include "signing_ek.h"
 #include "templates.h"
 
+/* Its name and qualified name, computed from its public area ek->pub. */
+static int name_ek(struct signing_ek *ek, struct failure *f)
+{
+	if (name_of_public(&ek->pub->publicArea, &ek->name) ||
+	    name_qualified(TPM2_RH_ENDORSEMENT, &ek->name, &ek->qname))
+		return fail(f, STATUS_VERIFY, "cannot compute the signing EK's name");
+	return STATUS_OK;
+}
+
 int signing_ek_derive(struct tpm *tpm, ESYS_TR auth, struct signing_ek *ek,
 		      struct failure *f)
 {
@@ -19,11 +28,10 @@ int signing_ek_derive(struct tpm *tpm, ESYS_TR auth, struct signing_ek *ek,
 	template_signing_ek(&tmpl);
 	ret = primary_create(tpm, ESYS_TR_RH_ENDORSEMENT, auth, &tmpl, &ek->handle,
 			     &ek->pub, f);
+	if (!ret)
+		ret = name_ek(ek, f);
 	if (ret)
 		return ret;
-	if (name_of_public(&ek->pub->publicArea, &ek->name) ||
-	    name_qualified(TPM2_RH_ENDORSEMENT, &ek->name, &ek->qname))
-		return fail(f, STATUS_VERIFY, "cannot compute the signing EK's name");
 	return pubkey_from_tpm(&ek->pub->publicArea, &ek->key, f);
 }
 
@@ -67,9 +75,13 @@ int signing_ek_load(struct tpm *tpm, TPM2_HANDLE handle, const TPM2B_NAME *enrol
 	ret = persistent_read(tpm, handle, &present, &pub, f);
 	if (ret || !present)
 		return ret;
-	if (name_of_public(&pub.publicArea, &ek->name))
-		return fail(f, STATUS_VERIFY, "cannot compute the name of the object at "
-			    "0x%08x", handle);
+	ek->pub = malloc(sizeof(*ek->pub));
+	if (!ek->pub)
+		return fail(f, STATUS_TPM, "out of memory");
+	*ek->pub = pub;
+	ret = name_ek(ek, f);
+	if (ret)
+		return ret;
 	if (!name_equal(&ek->name, enrolled)) {
 		name_to_hex(&ek->name, hex);
 		return fail(f, STATUS_VERIFY, "persistent handle 0x%08x holds %s that is not "
@@ -82,12 +94,6 @@ int signing_ek_load(struct tpm *tpm, TPM2_HANDLE handle, const TPM2B_NAME *enrol
 	if (!primary_fits_template(&pub.publicArea, &tmpl.publicArea))
 		return fail(f, STATUS_VERIFY, "the enrolled key at 0x%08x is not a signing "
 			    "EK of this program's template", handle);
-	ek->pub = malloc(sizeof(*ek->pub));
-	if (!ek->pub)
-		return fail(f, STATUS_TPM, "out of memory");
-	*ek->pub = pub;
-	if (name_qualified(TPM2_RH_ENDORSEMENT, &ek->name, &ek->qname))
-		return fail(f, STATUS_VERIFY, "cannot compute the signing EK's name");
 	ret = pubkey_from_tpm(&ek->pub->publicArea, &ek->key, f);
 	if (!ret)
 		ret = persistent_esys_tr(tpm, handle, ek->pub, &ek->handle, f);
@@ -99,7 +105,7 @@ int signing_ek_load(struct tpm *tpm, TPM2_HANDLE handle, const TPM2B_NAME *enrol
 }
 
 int signing_ek_persist(struct tpm *tpm, const struct signing_ek *ek, TPM2_HANDLE handle,
-		       ESYS_TR owner_auth, bool *already, struct failure *f)
+		       ESYS_TR owner_auth, struct failure *f)
 {
 	TPM2B_PUBLIC pub;
 	TPM2B_NAME name;
@@ -109,7 +115,6 @@ int signing_ek_persist(struct tpm *tpm, const struct signing_ek *ek, TPM2_HANDLE
 	TSS2_RC rc;
 	int ret;
 
-	*already = false;
 	ret = persistent_read(tpm, handle, &present, &pub, f);
 	if (ret)
 		return ret;
@@ -117,8 +122,7 @@ int signing_ek_persist(struct tpm *tpm, const struct signing_ek *ek, TPM2_HANDLE
 		if (name_of_public(&pub.publicArea, &name))
 			return fail(f, STATUS_VERIFY, "cannot compute the name of the object "
 				    "at 0x%08x", handle);
-		*already = name_equal(&name, &ek->name);
-		if (*already)
+		if (name_equal(&name, &ek->name))
 			return STATUS_OK;
 		name_to_hex(&name, hex);
 		return fail(f, STATUS_USAGE, "persistent handle 0x%08x already holds %s "

@@ -46,10 +46,10 @@ int signing_ek_load(struct tpm *tpm, TPM2_HANDLE handle, const TPM2B_NAME *enrol
  * Make the derived signing EK persistent at `handle` (EvictControl,
  * authorized by owner_auth: ESYS_TR_PASSWORD or a session). A handle that
  * already holds this key is left as it is; one that holds another object
- * is an error that names it. *already tells which.
+ * is an error that names it.
  */
 int signing_ek_persist(struct tpm *tpm, const struct signing_ek *ek, TPM2_HANDLE handle,
-		       ESYS_TR owner_auth, bool *already, struct failure *f);
+		       ESYS_TR owner_auth, struct failure *f);
 
 /* Unload: flush a derived key, forget a persistent one; no command for the latter. */
 void signing_ek_unload(struct tpm *tpm, struct signing_ek *ek);
