@@ -9,7 +9,7 @@
 # nothing may call "exit", and a shell error would kill the boot.
 #
 # Build time:  attest_tpm2_build_config; attest_tpm2_build_check;
-#              attest_tpm2_build_cap_pcrs
+#              attest_tpm2_build_cap_pcrs; attest_tpm2_build_pinned
 # Boot time:   attest_tpm2_check  the check; 0: boot may go on, 1: stop
 #              attest_tpm2_gate [VOLUME|*]
 #                                 before an unlock or switch-root; 0 only with
@@ -21,6 +21,9 @@
 #              attest_tpm2_host_gate VOLUME
 #                                 the host's, before a volume opens after
 #                                 switch-root
+#              attest_tpm2_shell_cap
+#                                 before every initramfs shell: PCRs capped,
+#                                 or no TPM, or power off
 #
 # The design, in one paragraph: the check leaves a flag, $ATTEST_TPM2_RUN/gate,
 # only when the boot may unlock (verified, policy warn/off, or refused with
@@ -71,6 +74,7 @@ attest_tpm2_defaults() {
 	ATTEST_TPM2_LOCK=no
 	ATTEST_TPM2_CAP_PCRS=
 	ATTEST_TPM2_HALT_DELAY=30
+	ATTEST_TPM2_REQUIRE_PINNED=no
 	# Command-line settings that ATTEST_TPM2_LOCK made us ignore.
 	ATTEST_TPM2_IGNORED=
 }
@@ -115,15 +119,22 @@ attest_tpm2_bool() {
 	esac
 }
 
-# attest_tpm2_pcr_list VALUE: VALUE is a comma-separated list of PCR
-# indexes 0..23, each canonical, none empty.
+# attest_tpm2_pcr_list VALUE: VALUE is a comma-separated list of PCRs that
+# locality 0 can extend (0-16 and 23), each canonical and once: the
+# binary's grammar (src/pcr_list.c), so that every list accepted here can
+# be capped.
 attest_tpm2_pcr_list() {
 	case "$1" in
 	'' | ,* | *, | *,,*) return 1 ;;
 	esac
 	_at_rest=$1,
+	_at_seen=,
 	while [ -n "$_at_rest" ]; do
-		attest_tpm2_uint "${_at_rest%%,*}" 23 || return 1
+		_at_p=${_at_rest%%,*}
+		attest_tpm2_uint "$_at_p" 23 || return 1
+		case "$_at_p" in 17 | 18 | 19 | 20 | 21 | 22) return 1 ;; esac
+		case "$_at_seen" in *,"$_at_p",*) return 1 ;; esac
+		_at_seen="$_at_seen$_at_p,"
 		_at_rest=${_at_rest#*,}
 	done
 	return 0
@@ -170,7 +181,8 @@ attest_tpm2_read_config() {
 		ATTEST_TPM2_POLICY | ATTEST_TPM2_NAME_FILE | ATTEST_TPM2_REQUIRE_NULL_NAME | \
 			ATTEST_TPM2_DEVICE_WAIT | ATTEST_TPM2_TIMEOUT | ATTEST_TPM2_SRK_PEM | \
 			ATTEST_TPM2_BINARY | ATTEST_TPM2_CA | ATTEST_TPM2_ON_FAILURE | \
-			ATTEST_TPM2_LOCK | ATTEST_TPM2_CAP_PCRS | ATTEST_TPM2_HALT_DELAY)
+			ATTEST_TPM2_LOCK | ATTEST_TPM2_CAP_PCRS | ATTEST_TPM2_HALT_DELAY | \
+			ATTEST_TPM2_REQUIRE_PINNED)
 			# The key is one of the literal names above: eval only assigns.
 			eval "$_at_key=\$_at_val"
 			;;
@@ -256,16 +268,23 @@ attest_tpm2_normalise() {
 		attest_tpm2_say "ATTEST_TPM2_REQUIRE_NULL_NAME is not yes or no, using yes"
 		ATTEST_TPM2_REQUIRE_NULL_NAME=yes
 	fi
+	if ! ATTEST_TPM2_REQUIRE_PINNED=$(attest_tpm2_bool "$ATTEST_TPM2_REQUIRE_PINNED"); then
+		attest_tpm2_say "ATTEST_TPM2_REQUIRE_PINNED is not yes or no, using yes"
+		ATTEST_TPM2_REQUIRE_PINNED=yes
+	fi
 	if ! ATTEST_TPM2_LOCK=$(attest_tpm2_bool "$ATTEST_TPM2_LOCK"); then
 		attest_tpm2_say "ATTEST_TPM2_LOCK is not yes or no, using yes"
 		ATTEST_TPM2_LOCK=yes
 	fi
-	if ! attest_tpm2_uint "$ATTEST_TPM2_DEVICE_WAIT" 600; then
-		attest_tpm2_say "ATTEST_TPM2_DEVICE_WAIT '$ATTEST_TPM2_DEVICE_WAIT' is not a number of seconds (0-600), using 10"
+	# Both bounded so that the whole check (DEVICE_WAIT, TIMEOUT and 10 s
+	# more for the binary, 10 s for the cap) ends within the 180 s that
+	# attest-tpm2.service gives it: killed there, it would cap nothing.
+	if ! attest_tpm2_uint "$ATTEST_TPM2_DEVICE_WAIT" 60; then
+		attest_tpm2_say "ATTEST_TPM2_DEVICE_WAIT '$ATTEST_TPM2_DEVICE_WAIT' is not a number of seconds (0-60), using 10"
 		ATTEST_TPM2_DEVICE_WAIT=10
 	fi
-	if ! attest_tpm2_uint "$ATTEST_TPM2_TIMEOUT" 600 || [ "$ATTEST_TPM2_TIMEOUT" = 0 ]; then
-		attest_tpm2_say "ATTEST_TPM2_TIMEOUT '$ATTEST_TPM2_TIMEOUT' is not a number of seconds (1-600), using 30"
+	if ! attest_tpm2_uint "$ATTEST_TPM2_TIMEOUT" 90 || [ "$ATTEST_TPM2_TIMEOUT" = 0 ]; then
+		attest_tpm2_say "ATTEST_TPM2_TIMEOUT '$ATTEST_TPM2_TIMEOUT' is not a number of seconds (1-90), using 30"
 		ATTEST_TPM2_TIMEOUT=30
 	fi
 	if ! attest_tpm2_uint "$ATTEST_TPM2_HALT_DELAY" 600; then
@@ -283,7 +302,7 @@ attest_tpm2_normalise() {
 	if [ -z "$ATTEST_TPM2_CAP_PCRS" ]; then
 		ATTEST_TPM2_CAP_PCRS=7
 	elif ! attest_tpm2_pcr_list "$ATTEST_TPM2_CAP_PCRS"; then
-		attest_tpm2_say "ATTEST_TPM2_CAP_PCRS '$ATTEST_TPM2_CAP_PCRS' is not a list of PCRs (0-23), capping $ATTEST_TPM2_CAP_ALL"
+		attest_tpm2_say "ATTEST_TPM2_CAP_PCRS '$ATTEST_TPM2_CAP_PCRS' is not a list of PCRs (0-16 or 23, each once), capping $ATTEST_TPM2_CAP_ALL"
 		ATTEST_TPM2_CAP_PCRS=$ATTEST_TPM2_CAP_ALL
 	fi
 	if ! attest_tpm2_path "$ATTEST_TPM2_NAME_FILE"; then
@@ -384,189 +403,34 @@ attest_tpm2_host_tpm_modules() {
 	done | sort -u
 }
 
-# attest_tpm2_crypttab_devices CRYPTTAB [NAME]: the source devices of the
-# volumes in CRYPTTAB (only NAME's, when given) that are there now, one a
-# line; UUID= and the like resolved with blkid. A NAME that CRYPTTAB does not
-# list but that reads luks-UUID is what systemd calls a volume given on the
-# kernel command line (rd.luks.uuid=): the device with that UUID.
-attest_tpm2_crypttab_devices() {
-	_at_listed=
-	if [ -r "$1" ]; then
-		# shellcheck disable=SC2034 # key and options are not needed
-		while read -r _at_name _at_src _at_rest; do
-			case "$_at_name" in '' | '#'*) continue ;; esac
-			[ -z "${2:-}" ] || [ "$_at_name" = "$2" ] || continue
-			_at_listed=yes
-			case "$_at_src" in
-			UUID=* | LABEL=* | PARTUUID=* | PARTLABEL=*)
-				_at_src=$(blkid -l -o device -t "$_at_src" 2> /dev/null) || continue
-				;;
-			esac
-			[ -n "$_at_src" ] && [ -e "$_at_src" ] && echo "$_at_src"
-		done < "$1"
-	fi
-	case "${2:-}" in
-	luks-?*)
-		[ -z "$_at_listed" ] || return 0
-		_at_src=$(blkid -l -o device -t "UUID=${2#luks-}" 2> /dev/null) || return 0
-		[ -n "$_at_src" ] && [ -e "$_at_src" ] && echo "$_at_src"
-		;;
-	esac
+# The volume decision is the binary's (attest_tpm2_primary --volumes): it
+# reads the LUKS2 headers itself, resolves each volume's device the way the
+# unlock does, and knows every token kind. What follows only asks it.
+
+# attest_tpm2_volume_tpm CRYPTTAB [NAME]: 1 only when the volume NAME (or,
+# without NAME, every volume of CRYPTTAB and of rd.luks.*, at least one)
+# certainly has nothing a TPM unseals: a passphrase, key-file or FIDO2
+# volume, swap keyed from /dev/urandom. 0 otherwise, a volume that cannot
+# be resolved and a binary that cannot run included. Gates refuse only
+# volumes for which this returns 0.
+attest_tpm2_volume_tpm() {
+	"$ATTEST_TPM2_BIN" --volumes "$1" ${2:+"$2"} > /dev/null 2>&1 && return 1
 	return 0
 }
 
-# attest_tpm2_header_tpm HEADER: 0 when the LUKS header at HEADER (a
-# device or a detached header file) may hold a TPM-based unlock, or cannot
-# be read; 1 only when it certainly holds none: no LUKS2 header (plain,
-# LUKS1, BitLocker: nothing there for a TPM to release), or LUKS2 whose every
-# token is a FIDO2 or PKCS#11 one. Each token is read back through
-# cryptsetup's own parser ("token export"), which prints it as the unlock
-# will see it: a nested object or a duplicate key cannot hide one. Any other
-# token type (systemd-tpm2, clevis, anything unknown) counts as TPM.
-attest_tpm2_header_tpm() {
-	[ -r "$1" ] || return 0
-	command -v cryptsetup > /dev/null 2>&1 || return 0
-	cryptsetup isLuks --type luks2 "$1" > /dev/null 2>&1
-	# 1: read, and not LUKS2; anything else but 0 is an error reading it.
-	case $? in
-	0) ;;
-	1) return 1 ;;
-	*) return 0 ;;
-	esac
-	# Which token ids to read: every "  N: " line of the dump, whatever
-	# section it is in. A superset of the tokens (key slots, digests and
-	# segments are listed so too), and one that a token type with a line
-	# break in it can only grow, never shrink.
-	_at_dump=$(cryptsetup luksDump "$1" 2> /dev/null) || return 0
-	for _at_tid in $(printf '%s\n' "$_at_dump" | sed -n 's/^  \([0-9]\{1,2\}\): .*/\1/p' | sort -un); do
-		if _at_tj=$(cryptsetup token export --token-id "$_at_tid" "$1" 2> /dev/null); then
-			case "$_at_tj" in
-			'{"type":"systemd-fido2",'* | '{"type":"systemd-pkcs11",'*) ;;
-			*) return 0 ;;
-			esac
-		fi
-	done
-	return 1
-}
-
-# attest_tpm2_volume_tpm CRYPTTAB NAME: 0 when the volume NAME may be
-# unlocked through the TPM (or that cannot be ruled out), 1 only when it
-# certainly cannot: a crypttab line without TPM options or keyscript, keyed
-# from a random source (swap, /tmp), or whose header holds no TPM token (a
-# passphrase or key-file volume). A name that CRYPTTAB does not list is
-# decided by its header when it reads luks-UUID (rd.luks.uuid=, which
-# systemd-cryptsetup opens with whatever tokens the header holds), else it
-# counts as TPM. Gates refuse only volumes for which this returns 0.
-attest_tpm2_volume_tpm() {
-	_at_vfound='' _at_vsrc='' _at_vkey='' _at_vopts=''
-	if [ -r "$1" ]; then
-		# shellcheck disable=SC2034 # the rest of the line is not needed
-		while read -r _at_n _at_s _at_k _at_o _at_rest; do
-			case "$_at_n" in '' | '#'*) continue ;; esac
-			[ "$_at_n" = "$2" ] || continue
-			_at_vfound=yes _at_vsrc=$_at_s _at_vkey=$_at_k _at_vopts=$_at_o
-		done < "$1"
-	fi
-	if [ -z "$_at_vfound" ]; then
-		case "$2" in
-		luks-?*)
-			_at_vsrc=$(attest_tpm2_resolve "UUID=${2#luks-}") || return 0
-			attest_tpm2_header_tpm "$_at_vsrc"
-			return
-			;;
-		esac
-		return 0
-	fi
-	_at_vhdr=
-	_at_rest=$_at_vopts,
-	while [ -n "$_at_rest" ]; do
-		_at_o=${_at_rest%%,*}
-		_at_rest=${_at_rest#*,}
-		case "$_at_o" in
-		tpm2-*) return 0 ;;
-		# Debian's own keyscripts ask a person, a smartcard or another
-		# volume; any other one may ask the TPM (tpm2-initramfs-tool does).
-		keyscript=*)
-			_at_o=${_at_o#keyscript=}
-			case "${_at_o##*/}" in
-			passdev | decrypt_keyctl | decrypt_derived | decrypt_gnupg | decrypt_gnupg-sc | \
-				decrypt_opensc | decrypt_ssl | askpass) ;;
-			*) return 0 ;;
-			esac
-			;;
-		header=*) _at_vhdr=${_at_o#header=} ;;
-		esac
-	done
-	case "$_at_vkey" in
-	/dev/urandom | /dev/random | /dev/hw_random) return 1 ;;
-	esac
-	if [ -n "$_at_vhdr" ]; then
-		_at_vhdr=$(attest_tpm2_resolve "$_at_vhdr") || return 0
-		attest_tpm2_header_tpm "$_at_vhdr"
-		return
-	fi
-	_at_vdev=$(attest_tpm2_resolve "$_at_vsrc") || return 0
-	attest_tpm2_header_tpm "$_at_vdev"
-}
-
-# attest_tpm2_resolve SPEC: the one device or file that a crypttab source
-# (a path, UUID=, LABEL=, PARTUUID=, PARTLABEL=) names now. Fails when there
-# is none, or when more than one device carries it: which one the unlock
-# opens is then not known here.
-attest_tpm2_resolve() {
-	case "$1" in
-	UUID=* | LABEL=* | PARTUUID=* | PARTLABEL=*)
-		_at_r=$(blkid -o device -t "$1" 2> /dev/null) || return 1
-		case "$_at_r" in
-		'' | *"
-"*) return 1 ;;
-		esac
-		;;
-	*) _at_r=$1 ;;
-	esac
-	[ -e "$_at_r" ] || return 1
-	printf '%s\n' "$_at_r"
-}
-
-# attest_tpm2_volumes_tpm CRYPTTAB: 1 only when CRYPTTAB lists at least one
-# volume and none of them may be unlocked through the TPM.
+# attest_tpm2_volumes_tpm CRYPTTAB: attest_tpm2_volume_tpm for every volume.
 attest_tpm2_volumes_tpm() {
-	[ -r "$1" ] || return 0
-	_at_names=
-	# shellcheck disable=SC2034 # only the names are needed
-	while read -r _at_n _at_rest; do
-		case "$_at_n" in '' | '#'*) continue ;; esac
-		_at_names="$_at_names $_at_n"
-	done < "$1"
-	[ -n "$_at_names" ] || return 0
-	for _at_n in $_at_names; do
-		attest_tpm2_volume_tpm "$1" "$_at_n" && return 0
-	done
-	return 1
-}
-
-# attest_tpm2_token_srks DEVICE: for each systemd-tpm2 token of DEVICE, the
-# SRK it pins (its "tpm2_srk", base64, as systemd-cryptenroll stores it), or
-# "-" when it pins none; one a line. Nothing when DEVICE has no such token.
-attest_tpm2_token_srks() {
-	_at_json=$(cryptsetup luksDump --dump-json-metadata "$1" 2> /dev/null) || return 0
-	# A token is a flat object: its fields are strings, numbers and arrays.
-	printf '%s\n' "$_at_json" | tr -d ' \n\t' | grep -o '{[^{}]*}' |
-		grep '"type":"systemd-tpm2"' | while read -r _at_tok; do
-		_at_pin=$(printf '%s\n' "$_at_tok" | grep -o '"tpm2_srk":"[^"]*"' |
-			sed 's/^"tpm2_srk":"//; s/"$//; s#\\/#/#g')
-		echo "${_at_pin:--}"
-	done
+	attest_tpm2_volume_tpm "$1"
 }
 
 # attest_tpm2_srk_consistent [VOLUME]: after a verified check, what else
 # speaks for the SRK must name the one certified: systemd's SRK file, when
-# systemd-tpm2-setup wrote one, and the pin of every systemd-tpm2 token of
-# the crypttab volumes (only VOLUME's, when given) whose device is there.
-# Returns 1 with the reason in _at_why on a mismatch. A token that pins no
-# SRK (made before systemd 255) is let through with a warning: its unlock
-# trusts the SRK the TPM reports then, and attest-tpm2-enroll --luks makes
-# one that is pinned.
+# systemd-tpm2-setup wrote one, and the pin of every TPM token of VOLUME
+# (or of every volume whose device is there). Returns 1 with the reason in
+# _at_why on a mismatch, or when a volume cannot be resolved. A TPM unlock
+# that pins no SRK (clevis, systemd before 255) is let through with a
+# warning, unless ATTEST_TPM2_REQUIRE_PINNED=yes: its unseal crosses the bus
+# in clear and trusts the SRK the TPM reports then.
 attest_tpm2_srk_consistent() {
 	_at_why=
 	_at_ours=$ATTEST_TPM2_RUN/srk.tpm2b_public
@@ -574,63 +438,110 @@ attest_tpm2_srk_consistent() {
 		_at_why="the SRK systemd read from the TPM ($ATTEST_TPM2_SYSTEMD_SRK) is not the certified one (interposer?)"
 		return 1
 	fi
-	command -v cryptsetup > /dev/null 2>&1 || return 0
-	_at_pin=
-	[ -r "$ATTEST_TPM2_RUN/srk.pin" ] && read -r _at_pin < "$ATTEST_TPM2_RUN/srk.pin"
-	for _at_src in $(attest_tpm2_crypttab_devices "$ATTEST_TPM2_CRYPTTAB" "${1:-}"); do
-		for _at_tok in $(attest_tpm2_token_srks "$_at_src"); do
-			if [ "$_at_tok" = - ]; then
-				attest_tpm2_say "WARNING: a systemd-tpm2 token of $_at_src pins no SRK: its unlock trusts the TPM's answer then (re-enroll with attest-tpm2-enroll --luks)"
-			elif [ -z "$_at_pin" ] || [ "$_at_tok" != "$_at_pin" ]; then
-				_at_why="a systemd-tpm2 token of $_at_src is pinned to an SRK other than the certified one"
-				return 1
-			fi
-		done
-	done
-	return 0
+	set -- --volumes "$ATTEST_TPM2_CRYPTTAB" --srk "$_at_ours" ${1:+"$1"}
+	[ "${ATTEST_TPM2_REQUIRE_PINNED:-no}" = no ] || set -- "$@" --require-pinned
+	_at_vout=$("$ATTEST_TPM2_BIN" "$@" 2> "$ATTEST_TPM2_RUN/volumes.err")
+	_at_vrc=$?
+	while read -r _at_vn _at_vk _at_vp _at_vpin _at_vdev; do
+		[ "$_at_vpin" = unpinned ] || continue
+		attest_tpm2_say "WARNING: the TPM unlock of $_at_vn ($_at_vdev, PCRs $_at_vp) pins no SRK: its unseal trusts the TPM's answer then (re-enroll with attest-tpm2-enroll --luks, or set ATTEST_TPM2_REQUIRE_PINNED=yes to refuse it)"
+	done << EOF
+$_at_vout
+EOF
+	[ "$_at_vrc" = 0 ] && return 0
+	_at_why=
+	read -r _at_why < "$ATTEST_TPM2_RUN/volumes.err" 2> /dev/null || :
+	_at_why=${_at_why#*: }
+	[ -n "$_at_why" ] || _at_why="$ATTEST_TPM2_BIN --volumes could not decide (exit status $_at_vrc)"
+	return 1
 }
 
-# attest_tpm2_token_pcrs DEVICE: the PCRs that the LUKS2 tokens of DEVICE bind
-# to, one per line: "tpm2-pcrs" of systemd-tpm2 tokens, and "pcr_ids" of
-# clevis tpm2 pins (inside the JWE's protected header, base64url). Nothing
-# when the device has no such token or cannot be read.
-attest_tpm2_token_pcrs() {
-	_at_json=$(cryptsetup luksDump --dump-json-metadata "$1" 2> /dev/null) || return 0
-	# systemd-tpm2: "tpm2-pcrs":[7,8]
-	printf '%s\n' "$_at_json" | tr -d ' \n\t' | grep -o '"tpm2-pcrs":\[[0-9,]*\]' |
-		sed 's/.*\[//; s/\]//' | tr ',' '\n'
-	# clevis: "jwe":{"protected":"BASE64URL",...}; the header holds
-	# {"clevis":{"pin":"tpm2","tpm2":{..."pcr_ids":"7,8"...}}}
-	for _at_b64 in $(printf '%s\n' "$_at_json" | tr -d ' \n\t' |
-		grep -o '"protected":"[A-Za-z0-9_-]*"' | sed 's/.*:"//; s/"$//'); do
-		while [ $((${#_at_b64} % 4)) -ne 0 ]; do _at_b64="$_at_b64="; done
-		printf '%s\n' "$_at_b64" | tr '_-' '/+' | base64 -d 2> /dev/null | tr -d ' \n\t' |
-			grep -o '"pcr_ids":"\{0,1\}[0-9,]*' | sed 's/.*://; s/"//g' | tr ',' '\n'
+# attest_tpm2_volume_unbound [VOLUME]: 0 when the TPM unlock of VOLUME (or
+# of any volume) depends on no PCR, or when that cannot be ruled out: no cap
+# stops such an unseal.
+attest_tpm2_volume_unbound() {
+	# shellcheck disable=SC2034 # only the kind is needed
+	"$ATTEST_TPM2_BIN" --volumes "$ATTEST_TPM2_CRYPTTAB" ${1:+"$1"} 2> /dev/null |
+		while read -r _at_vn _at_vk _at_vp _at_vpin _at_vdev; do
+			case "$_at_vk" in unbound | unresolved) echo "$_at_vn" ;; esac
+		done | grep -q . && return 0
+	return 1
+}
+
+# attest_tpm2_unbind_tpm: take every TPM chip from its driver for the rest
+# of this boot and keep its drivers from loading again. For a refused boot
+# that goes on to a volume whose TPM unlock no cap can stop. 0 when no TPM
+# is left.
+attest_tpm2_unbind_tpm() {
+	for _at_d in "$ATTEST_TPM2_SYS"/class/tpm/tpm*/device; do
+		[ -e "$_at_d/driver/unbind" ] || continue
+		_at_dev=$(cd "$_at_d" 2> /dev/null && pwd -P)
+		echo "${_at_dev##*/}" > "$_at_d/driver/unbind" 2> /dev/null || :
 	done
+	attest_tpm2_block_tpm
+	[ -z "$(attest_tpm2_tpm_present)" ]
+}
+
+# attest_tpm2_capped_unbound VOLUME|*: in a refused boot that goes on for
+# passphrases (gate "capped"), before VOLUME opens: an unlock of it bound
+# to no PCR would still unseal, so the TPM is taken away first; a TPM that
+# cannot be taken away powers off (never returns).
+attest_tpm2_capped_unbound() {
+	_at_u=$1
+	[ "$_at_u" != "*" ] || _at_u=
+	attest_tpm2_volume_unbound "$_at_u" || return 0
+	if attest_tpm2_unbind_tpm; then
+		attest_tpm2_say "a TPM unlock bound to no PCR${_at_u:+ ($_at_u)}: the TPM is taken from its driver until reboot; passphrases still unlock"
+		return 0
+	fi
+	attest_tpm2_load
+	attest_tpm2_halt "a TPM unlock bound to no PCR${_at_u:+ ($_at_u)}, and the TPM could not be taken away after a refused check"
+}
+
+# attest_tpm2_capped_volume VOLUME|*: in a refused boot that goes on for
+# passphrases (gate "capped"), before VOLUME opens, now that its device is
+# there: cap again, with what its tokens are sealed to read now (a volume
+# the image build and the check could not see), then take the TPM away if
+# an unlock of it is bound to no PCR. A TPM that takes neither powers off.
+attest_tpm2_capped_volume() {
+	attest_tpm2_load
+	if [ -n "$(attest_tpm2_tpm_present)" ] && ! attest_tpm2_cap; then
+		attest_tpm2_halt "the TPM could not be capped before $1 opens in a refused boot"
+	fi
+	attest_tpm2_capped_unbound "$1"
 }
 
 # attest_tpm2_build_cap_pcrs [CRYPTTAB]: after attest_tpm2_build_config,
-# print the PCRs a refusal must cap,
-# comma-separated: ATTEST_TPM2_CAP_PCRS when the config sets it, else every
-# PCR that the LUKS2 TPM tokens of the crypttab volumes bind to, else 7 (what
-# systemd-cryptenroll, clevis and tpm2-initramfs-tool bind to by default).
+# print the PCRs a refusal must cap, comma-separated: ATTEST_TPM2_CAP_PCRS
+# when the config sets it, else what the binary works out from the volumes'
+# tokens (the union of the PCRs their sealings depend on, every PCR for a
+# token it cannot read, 7 when none is sealed yet), else every PCR.
 attest_tpm2_build_cap_pcrs() {
 	if [ -n "${_at_cap_configured:-}" ]; then
 		echo "$ATTEST_TPM2_CAP_PCRS"
 		return 0
 	fi
-	_at_found=
-	if command -v cryptsetup > /dev/null 2>&1; then
-		for _at_src in $(attest_tpm2_crypttab_devices "${1:-$ATTEST_TPM2_CRYPTTAB}"); do
-			_at_found="$_at_found $(attest_tpm2_token_pcrs "$_at_src" | tr '\n' ' ')"
-		done
-	fi
-	# Sorted, unique, and only what attest_tpm2_pcr_list accepts.
-	_at_found=$(for _at_p in $_at_found; do
-		attest_tpm2_uint "$_at_p" 23 && echo "$_at_p"
-	done | sort -n -u | tr '\n' ',')
-	_at_found=${_at_found%,}
-	echo "${_at_found:-7}"
+	# Its status says whether TPM unlocks exist; only the cap line counts.
+	_at_found=$("$ATTEST_TPM2_BINARY" --volumes "${1:-$ATTEST_TPM2_CRYPTTAB}" 2> /dev/null |
+		sed -n 's/^cap //p')
+	attest_tpm2_pcr_list "$_at_found" || _at_found=$ATTEST_TPM2_CAP_ALL
+	echo "$_at_found"
+}
+
+# attest_tpm2_build_pinned [CRYPTTAB]: 0 unless ATTEST_TPM2_REQUIRE_PINNED
+# is yes and a volume has a TPM unlock that pins no SRK; then 1, with the
+# volumes named on stderr, and the image must not be built.
+attest_tpm2_build_pinned() {
+	[ "$ATTEST_TPM2_REQUIRE_PINNED" = yes ] || return 0
+	# shellcheck disable=SC2034 # only the name and the pin are needed
+	_at_bad=$("$ATTEST_TPM2_BINARY" --volumes "${1:-$ATTEST_TPM2_CRYPTTAB}" 2> /dev/null |
+		while read -r _at_vn _at_vk _at_vp _at_vpin _at_vdev; do
+			[ "$_at_vpin" != unpinned ] || printf ' %s' "$_at_vn"
+		done)
+	[ -n "$_at_bad" ] || return 0
+	printf '%s\n' "attest-tpm2: ATTEST_TPM2_REQUIRE_PINNED=yes, and the TPM unlock of these volumes pins no SRK:$_at_bad;" \
+		"attest-tpm2: re-enroll them with attest-tpm2-enroll --luks, or set ATTEST_TPM2_REQUIRE_PINNED=no" >&2
+	return 1
 }
 
 # ----------------------------------------------------------------- boot time
@@ -749,6 +660,7 @@ attest_tpm2_pcrextend_args() {
 # hence the fallbacks from four banks down to SHA-256 alone.
 attest_tpm2_cap() {
 	attest_tpm2_find_device || return 1
+	attest_tpm2_boot_cap_pcrs
 	# A few PCR_Extend commands take milliseconds; a TPM that has not
 	# answered in 10 s will not, and the boot is being refused anyway.
 	_at_t=10
@@ -776,6 +688,29 @@ attest_tpm2_cap() {
 		esac
 	done
 	return 1
+}
+
+# attest_tpm2_boot_cap_pcrs: add to ATTEST_TPM2_CAP_PCRS (what the image
+# build worked out) what the volumes there now are sealed to, as the binary
+# reads them: a volume the build could not see (given by rd.luks.uuid=, a
+# disk plugged in since) is capped too. Capping more costs a refused boot
+# nothing.
+attest_tpm2_boot_cap_pcrs() {
+	_at_more=
+	# shellcheck disable=SC2034 # only the cap line is needed
+	while read -r _at_w _at_l _at_rest; do
+		[ "$_at_w" != cap ] || _at_more=$_at_l
+	done << EOF
+$("$ATTEST_TPM2_BIN" --volumes "$ATTEST_TPM2_CRYPTTAB" 2> /dev/null)
+EOF
+	attest_tpm2_pcr_list "$_at_more" || return 0
+	_at_all=
+	for _at_p in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 23; do
+		case ",$ATTEST_TPM2_CAP_PCRS,$_at_more," in
+		*,"$_at_p",*) _at_all="$_at_all,$_at_p" ;;
+		esac
+	done
+	ATTEST_TPM2_CAP_PCRS=${_at_all#,}
 }
 
 # attest_tpm2_gate_write WORD: record that this boot may unlock, and why
@@ -889,6 +824,10 @@ attest_tpm2_host_gate() {
 		attest_tpm2_say "FATAL: $_at_why: refusing to unlock ${1:-volumes}"
 		return 1
 	fi
+	if [ "$_at_gate" = capped ] && [ -n "${1:-}" ]; then
+		attest_tpm2_capped_volume "$1"
+		return 0
+	fi
 	[ "$_at_gate" = verified ] && [ -n "${1:-}" ] || return 0
 	attest_tpm2_srk_consistent "$1" && return 0
 	attest_tpm2_say "FATAL: $_at_why: refusing to unlock $1"
@@ -928,7 +867,7 @@ attest_tpm2_refuse() {
 	# The settings this boot was refused with (see attest_tpm2_load).
 	{
 		printf '# %s\n' "$1"
-		for _at_key in NAME_FILE REQUIRE_NULL_NAME DEVICE_WAIT TIMEOUT SRK_PEM ON_FAILURE LOCK CAP_PCRS HALT_DELAY; do
+		for _at_key in NAME_FILE REQUIRE_NULL_NAME DEVICE_WAIT TIMEOUT SRK_PEM ON_FAILURE LOCK CAP_PCRS HALT_DELAY REQUIRE_PINNED; do
 			eval "_at_val=\$ATTEST_TPM2_$_at_key"
 			printf 'ATTEST_TPM2_%s=%s\n' "$_at_key" "$_at_val"
 		done
@@ -953,6 +892,9 @@ attest_tpm2_refuse() {
 		if [ "$_at_capped" = yes ]; then
 			attest_tpm2_say "TPM unlocking is off for this boot; passphrases still unlock"
 			attest_tpm2_gate_write capped
+			# No cap stops an unlock bound to no PCR (clevis without
+			# pcr_ids): the TPM goes away before any unlock runs.
+			attest_tpm2_capped_unbound "*"
 			return 0
 		fi
 		# No TPM at all (switched off in the firmware, replaced): nothing
@@ -979,8 +921,42 @@ attest_tpm2_refuse() {
 		attest_tpm2_halt "$1"
 		;;
 	esac
+	# shell: no shell with live PCRs. With no TPM at all there is nothing
+	# to cap, and its drivers are blocked; a TPM that did not take the cap
+	# (an interposer stalling it now, to answer again at the shell) powers
+	# the machine off instead.
+	if [ "$ATTEST_TPM2_ON_FAILURE" = shell ] && [ "$_at_capped" = no ]; then
+		[ -n "$(attest_tpm2_tpm_present)" ] || attest_tpm2_block_tpm
+		if [ -n "$(attest_tpm2_tpm_present)" ]; then
+			attest_tpm2_halt "the TPM could not be capped after a refused check ($1): no shell with live PCRs"
+		fi
+	fi
 	attest_tpm2_say "policy enforce: no encrypted volume will be unlocked"
 	return 1
+}
+
+# attest_tpm2_shell_cap: before a shell the initramfs offers (a refusal
+# under ON_FAILURE=shell, break=, rd.break, the emergency shell of a root
+# that does not come), whatever the check said: no shell may have live
+# PCRs. Cap them; with no TPM at all, block its drivers for the rest of
+# the boot; a TPM that is there but cannot be capped powers off (never
+# returns). Policy off asks for no protection, and gets none here either.
+attest_tpm2_shell_cap() {
+	attest_tpm2_load
+	[ "$ATTEST_TPM2_POLICY" != off ] || return 0
+	if attest_tpm2_wait_device && attest_tpm2_cap; then
+		attest_tpm2_say "PCRs $ATTEST_TPM2_CAP_PCRS capped before this shell: nothing sealed to them can be unsealed from it"
+		attest_tpm2_capped_unbound "*"
+		return 0
+	fi
+	if [ -z "$(attest_tpm2_tpm_present)" ]; then
+		attest_tpm2_block_tpm
+		if [ -z "$(attest_tpm2_tpm_present)" ]; then
+			attest_tpm2_say "no TPM before this shell: TPM drivers are blocked until reboot"
+			return 0
+		fi
+	fi
+	attest_tpm2_halt "the TPM could not be capped before a shell"
 }
 
 # attest_tpm2_ek_handle NAMEFILE: set ATTEST_TPM2_EK_HANDLE to the persistent
@@ -1075,6 +1051,10 @@ attest_tpm2_check() {
 # a refusal.
 attest_tpm2_gate() {
 	if attest_tpm2_guard initrd; then
+		if [ "$_at_gate" = capped ] && [ -n "${1:-}" ]; then
+			attest_tpm2_capped_volume "$1"
+			return 0
+		fi
 		# The volume's device is there now, if it was not at the check.
 		[ "$_at_gate" = verified ] && [ -n "${1:-}" ] || return 0
 		if [ "$1" = "*" ]; then

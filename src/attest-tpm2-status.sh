@@ -36,13 +36,12 @@ st_handle=$ATTEST_TPM2_EK_HANDLE
 # The TPM now: the boot's own check, writing nothing but this run's pin.
 st_tpm=not-checked
 st_tpm_why=
-st_pin=
 if [ "$st_enrolled" = yes ]; then
 	set +e
 	if [ -n "$st_handle" ]; then
 		set -- "$@" --signing-ek "$st_handle"
 	fi
-	"$bin" "$@" --boot --name "$name_file" --token-pin "$st_work/pin" --timeout 30 > /dev/null 2> "$st_work/err"
+	"$bin" "$@" --boot --name "$name_file" --public "$st_work/srk" --timeout 30 > /dev/null 2> "$st_work/err"
 	st_rc=$?
 	set -e
 	st_tpm_why=$(sed -n 's/^attest_tpm2_primary: //p' "$st_work/err" | tail -n 1)
@@ -52,7 +51,6 @@ if [ "$st_enrolled" = yes ]; then
 	3) st_tpm=unreachable ;;
 	*) st_tpm=error ;;
 	esac
-	[ ! -r "$st_work/pin" ] || read -r st_pin < "$st_work/pin" || :
 fi
 
 # The images: which carry the check, and which name.
@@ -98,34 +96,23 @@ notpm) st_gate_means="no TPM was found: TPM drivers blocked, only passphrases un
 esac
 st_klog=$(dmesg 2> /dev/null | sed -n 's/^.*\] \(attest-tpm2: .*\)/\1/p; s/^\(attest_tpm2_primary: .*\)/\1/p' | tail -n 5)
 
-# The crypttab volumes.
+# The crypttab volumes, as the boot's gates see them (the binary decides:
+# the TPM unlock, and the pins against the SRK certified just now).
 : > "$st_work/volumes"
-if [ -r "$ATTEST_TPM2_CRYPTTAB" ]; then
-	# shellcheck disable=SC2034,SC2094 # only the name and source are needed; both only read it
-	while read -r st_v st_src st_rest; do
-		case $st_v in '' | '#'*) continue ;; esac
-		if attest_tpm2_volume_tpm "$ATTEST_TPM2_CRYPTTAB" "$st_v"; then
-			st_kind=tpm
-			st_pins=
-			if st_dev=$(attest_tpm2_resolve "$st_src") && command -v cryptsetup > /dev/null 2>&1; then
-				for st_t in $(attest_tpm2_token_srks "$st_dev"); do
-					if [ "$st_t" = - ]; then
-						st_pins="$st_pins unpinned"
-					elif [ -n "$st_pin" ] && [ "$st_t" = "$st_pin" ]; then
-						st_pins="$st_pins pinned-to-the-certified-SRK"
-					else
-						st_pins="$st_pins pinned-to-another-SRK"
-					fi
-				done
-			fi
-			st_pins=${st_pins# }
-		else
-			st_kind=none
-			st_pins=
-		fi
-		printf '%s\t%s\t%s\n' "$st_v" "$st_kind" "$st_pins" >> "$st_work/volumes"
-	done < "$ATTEST_TPM2_CRYPTTAB"
-fi
+set --
+[ ! -s "$st_work/srk" ] || set -- --srk "$st_work/srk"
+"$bin" --volumes "$ATTEST_TPM2_CRYPTTAB" "$@" > "$st_work/decision" 2> /dev/null || :
+# shellcheck disable=SC2034 # the PCRs and the device are not shown
+while read -r st_v st_kind st_pcrs st_pins st_dev; do
+	[ "$st_v" != cap ] || continue
+	case $st_kind in unbound) st_kind=tpm ;; esac
+	case $st_pins in
+	pinned) [ -s "$st_work/srk" ] && st_pins=pinned-to-the-certified-SRK ;;
+	foreign) st_pins=pinned-to-another-SRK ;;
+	-) st_pins= ;;
+	esac
+	printf '%s\t%s\t%s\n' "$st_v" "$st_kind" "$st_pins" >> "$st_work/volumes"
+done < "$st_work/decision"
 
 if [ "$json" = yes ]; then
 	printf '{"enrollment":{"name_file":%s,"enrolled":%s,"name":%s,"attested":%s,"how":%s,"date":%s,"handle":%s},' \

@@ -16,6 +16,7 @@
 #include "modes.h"
 #include "key_files.h"
 #include "password.h"
+#include "volumes.h"
 
 #define PROGRAM "attest_tpm2_primary"
 
@@ -104,6 +105,15 @@ int main(int argc, char **argv)
 	if (opt.version) {
 		printf("%s %s\n", PROGRAM, VERSION);
 		return STATUS_OK;
+	}
+	/* Reads headers and files only: no TPM, no deadline, no files written. */
+	if (opt.mode == MODE_VOLUMES) {
+		ret = volumes_run(&opt, &f);
+		if (fflush(stdout) || ferror(stdout))
+			ret = ret ? ret : fail(&f, STATUS_USAGE, "cannot write to standard output");
+		if (ret)
+			fprintf(stderr, "%s: %s\n", PROGRAM, f.text);
+		return ret;
 	}
 	if (opt.auth || opt.owner_password) {
 		/*

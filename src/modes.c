@@ -14,6 +14,7 @@
 #include "name.h"
 #include "namefile.h"
 #include "pcr_cap.h"
+#include "pcr_list.h"
 #include "primary.h"
 #include "pubkey.h"
 #include "templates.h"
@@ -432,7 +433,7 @@ int mode_cap(struct run *r, struct failure *f)
 	ret = pcr_cap(&r->tpm, r->opt->cap_pcrs, &capped, banks, sizeof(banks), f);
 	if (ret)
 		return ret;
-	pcr_cap_list(capped, list, sizeof(list));
+	pcr_list_format(capped, list, sizeof(list));
 	printf("PCRs %s capped with the refusal event in banks %s\n", list, banks);
 	return STATUS_OK;
 }

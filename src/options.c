@@ -7,10 +7,11 @@
 #include "hierarchy.h"
 #include "options.h"
 #include "outfile.h"
-#include "pcr_cap.h"
+#include "pcr_list.h"
 
 enum { OPT_VERSION = 256, OPT_TIMEOUT, OPT_BOOT, OPT_REQUIRE_NULL, OPT_CA, OPT_PUBLIC,
-       OPT_CAP_PCRS, OPT_TOKEN_PIN, OPT_PERSIST, OPT_SIGNING_EK, OPT_PERSIST_AUTH };
+       OPT_CAP_PCRS, OPT_TOKEN_PIN, OPT_PERSIST, OPT_SIGNING_EK, OPT_PERSIST_AUTH,
+       OPT_VOLUMES, OPT_SRK, OPT_REQUIRE_PINNED };
 
 /* The reference tool's long options first: their abbreviations must keep working. */
 static const struct option long_options[] = {
@@ -35,6 +36,9 @@ static const struct option long_options[] = {
 	{ "persist", optional_argument, NULL, OPT_PERSIST },
 	{ "signing-ek", required_argument, NULL, OPT_SIGNING_EK },
 	{ "persist-auth", required_argument, NULL, OPT_PERSIST_AUTH },
+	{ "volumes", required_argument, NULL, OPT_VOLUMES },
+	{ "srk", required_argument, NULL, OPT_SRK },
+	{ "require-pinned", no_argument, NULL, OPT_REQUIRE_PINNED },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -42,6 +46,7 @@ void options_usage(const char *program)
 {
 	fprintf(stderr,
 		"Usage: %s {--eksign|--attest CERT|--certify HIERARCHY|--boot} [options] [NAMEFILE]\n"
+		"       %s --volumes CRYPTTAB [--srk FILE] [--require-pinned] [VOLUME]\n"
 		"\n"
 		"  -E, --eksign             derive the signing EK and print its name\n"
 		"  -A, --attest CERT        prove the signing EK belongs to the TPM of EK certificate CERT;\n"
@@ -56,6 +61,12 @@ void options_usage(const char *program)
 		"                           SRK in one run, logging the result to the kernel log\n"
 		"      --cap-pcrs LIST      after a refused boot: extend PCRs LIST (e.g. 7 or 7,14)\n"
 		"                           in every allocated bank with a refusal event\n"
+		"      --volumes CRYPTTAB   for each volume of CRYPTTAB and of rd.luks.* (or VOLUME\n"
+		"                           alone): its TPM unlock, the PCRs it is sealed to, its SRK\n"
+		"                           pin, and whether it may be opened now (no TPM is used)\n"
+		"      --srk FILE           with --volumes, the TPM was verified: FILE is its SRK\n"
+		"                           (as --public writes it); tokens must pin that SRK\n"
+		"      --require-pinned     with --volumes, refuse TPM unlocks that pin no SRK\n"
 		"  -n, --name FILE          the enrolled signing-EK name; fail if the TPM's differs\n"
 		"  -o, --outname            print the certified key's name\n"
 		"  -f, --file FILE          write the verified public key as PEM to FILE\n"
@@ -78,14 +89,14 @@ void options_usage(const char *program)
 		"\n"
 		"Exit status: 0 verified, 1 verification failed, 2 usage or input error, 3 TPM error,\n"
 		"4 no EK certificate in the TPM (--attest nv:).\n",
-		program, DEFAULT_EK_HANDLE, DEFAULT_TIMEOUT);
+		program, program, DEFAULT_EK_HANDLE, DEFAULT_TIMEOUT);
 }
 
 static int set_mode(struct options *o, enum mode m, struct failure *f)
 {
 	if (o->mode != MODE_NONE && o->mode != m)
-		return fail(f, STATUS_USAGE, "only one of --eksign, --attest, --certify "
-			    "or --boot may be given");
+		return fail(f, STATUS_USAGE, "only one of --eksign, --attest, --certify, "
+			    "--boot, --cap-pcrs or --volumes may be given");
 	o->mode = m;
 	return STATUS_OK;
 }
@@ -128,7 +139,15 @@ static int check_combination(int extra, struct options *o, struct failure *f)
 		return STATUS_OK;
 	if (o->mode == MODE_NONE)
 		return fail(f, STATUS_USAGE, "one of --eksign, --attest, --certify, "
-			    "--boot or --cap-pcrs must be given");
+			    "--boot, --cap-pcrs or --volumes must be given");
+	if (o->mode == MODE_VOLUMES && (o->name_file || o->out_file || o->public_file ||
+					o->token_pin_file || o->outname || o->auth ||
+					o->tcti_given || o->ek_handle))
+		return fail(f, STATUS_USAGE, "--volumes takes no other option but --srk "
+			    "and --require-pinned");
+	if ((o->srk_file || o->require_pinned) && o->mode != MODE_VOLUMES)
+		return fail(f, STATUS_USAGE, "--srk and --require-pinned only apply to "
+			    "--volumes");
 	if (o->mode == MODE_CAP && (extra || o->name_file || o->out_file ||
 				    o->public_file || o->token_pin_file || o->outname ||
 				    o->auth))
@@ -224,10 +243,11 @@ int options_parse(int argc, char **argv, struct options *o, struct failure *f)
 		case OPT_CAP_PCRS:
 			ret = set_mode(o, MODE_CAP, f);
 			if (!ret)
-				ret = pcr_cap_parse(optarg, &o->cap_pcrs, f);
+				ret = pcr_list_parse(optarg, &o->cap_pcrs, f);
 			break;
 		case 'T':
 			o->tcti = optarg;
+			o->tcti_given = true;
 			break;
 		case OPT_VERSION:
 			o->version = true;
@@ -251,6 +271,16 @@ int options_parse(int argc, char **argv, struct options *o, struct failure *f)
 			break;
 		case OPT_PERSIST_AUTH:
 			o->owner_password = optarg;
+			break;
+		case OPT_VOLUMES:
+			ret = set_mode(o, MODE_VOLUMES, f);
+			o->volumes_file = optarg;
+			break;
+		case OPT_SRK:
+			o->srk_file = optarg;
+			break;
+		case OPT_REQUIRE_PINNED:
+			o->require_pinned = true;
 			break;
 		case ':':
 			if (optopt > 0 && optopt < 256)

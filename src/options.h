@@ -6,7 +6,8 @@
 
 #include "failure.h"
 
-enum mode { MODE_NONE, MODE_EKSIGN, MODE_ATTEST, MODE_CERTIFY, MODE_BOOT, MODE_CAP };
+enum mode { MODE_NONE, MODE_EKSIGN, MODE_ATTEST, MODE_CERTIFY, MODE_BOOT, MODE_CAP,
+	    MODE_VOLUMES };
 
 /*
  * Where --persist puts the signing EK: the first handle of the TCG
@@ -31,7 +32,12 @@ struct options {
 	const char *public_file;     /* --public */
 	const char *token_pin_file;  /* --token-pin */
 	uint32_t cap_pcrs;           /* --cap-pcrs, one bit per PCR */
-	const char *check_file;      /* positional: name file for the certified key */
+	const char *check_file;      /* positional: name file for the certified key,
+				      * or --volumes' volume */
+	const char *volumes_file;    /* --volumes: the crypttab */
+	const char *srk_file;        /* --srk: the certified SRK, as TPM2B_PUBLIC */
+	bool require_pinned;         /* --require-pinned */
+	bool tcti_given;             /* --tcti */
 	const char *password;        /* --password */
 	const char *owner_password;  /* --persist-auth */
 	uint32_t persist_handle;     /* --persist[=HANDLE], 0 without */

@@ -2,32 +2,7 @@
 #include <string.h>
 
 #include "pcr_cap.h"
-
-#define PCR_MAX 23
-
-int pcr_cap_parse(const char *list, uint32_t *mask, struct failure *f)
-{
-	const char *p = list;
-	unsigned int v;
-
-	*mask = 0;
-	for (;;) {
-		if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
-			break;
-		for (v = 0; *p >= '0' && *p <= '9' && v <= PCR_MAX; p++)
-			v = v * 10 + (unsigned int)(*p - '0');
-		if (v > PCR_MAX || (*mask & (1u << v)))
-			break;
-		*mask |= 1u << v;
-		if (!*p)
-			return STATUS_OK;
-		if (*p++ != ',')
-			break;
-	}
-	*mask = 0;
-	return fail(f, STATUS_USAGE, "bad PCR list \"%s\": give indexes 0-%d, "
-		    "comma-separated, each once (e.g. 7 or 7,14)", list, PCR_MAX);
-}
+#include "pcr_list.h"
 
 /* A bank's name as tpm2-tools spells it, or its algorithm number. */
 static void bank_name(TPMI_ALG_HASH alg, char *out, size_t len)
@@ -65,18 +40,6 @@ static void list_banks(const TPML_DIGEST_VALUES *d, char *banks, size_t banks_le
 	}
 }
 
-void pcr_cap_list(uint32_t mask, char *out, size_t len)
-{
-	size_t used = 0;
-	unsigned int pcr;
-
-	out[0] = '\0';
-	for (pcr = 0; pcr <= PCR_MAX; pcr++)
-		if (mask & (1u << pcr))
-			used += (size_t)snprintf(out + used, used < len ? len - used : 0,
-						 "%s%u", used ? "," : "", pcr);
-}
-
 /*
  * PCR_Event, not PCR_Extend: the TPM hashes the event into every bank it
  * has allocated, those whose hash this program could not compute (SM3,
@@ -95,7 +58,7 @@ int pcr_cap(struct tpm *tpm, uint32_t mask, uint32_t *capped, char *banks,
 	memcpy(event.buffer, PCR_CAP_EVENT, event.size);
 	*capped = 0;
 	banks[0] = '\0';
-	for (pcr = 0; pcr <= PCR_MAX; pcr++) {
+	for (pcr = 0; pcr < 32; pcr++) {
 		if (!(mask & (1u << pcr)))
 			continue;
 		rc = Esys_PCR_Event(tpm->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD,
@@ -116,8 +79,8 @@ int pcr_cap(struct tpm *tpm, uint32_t mask, uint32_t *capped, char *banks,
 	}
 	if (!failed)
 		return STATUS_OK;
-	pcr_cap_list(mask & ~*capped, list, sizeof(list));
-	pcr_cap_list(*capped, done, sizeof(done));
+	pcr_list_format(mask & ~*capped, list, sizeof(list));
+	pcr_list_format(*capped, done, sizeof(done));
 	return fail_prefix(f, "PCR %s not capped (capped: %s):", list,
 			   *capped ? done : "none");
 }

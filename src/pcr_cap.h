@@ -14,18 +14,6 @@
 #define PCR_CAP_EVENT "attest-tpm2: boot refused"
 
 /*
- * "7" or "0,7,14": PCR indexes 0-23 in plain decimal (no sign, no leading
- * zero), comma-separated, each once. Sets the bit of each in *mask.
- */
-int pcr_cap_parse(const char *list, uint32_t *mask, struct failure *f);
-
-/* Room for "0,1,...,23". */
-#define PCR_LIST_MAX (3 * 24 + 1)
-
-/* The PCRs of mask as "7,14". */
-void pcr_cap_list(uint32_t mask, char *out, size_t len);
-
-/*
  * One PCR_Event per PCR in mask: the TPM extends the event's digest into
  * every allocated bank. A PCR that cannot be extended (17-22 from locality
  * 0, say) does not stop the others: every one is tried, *capped gets those

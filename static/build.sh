@@ -4,7 +4,8 @@
 #   sh static/build.sh OUTDIR        build OUTDIR/attest_tpm2_primary
 #   sh static/build.sh --drop-cache  delete the cached sources and dependencies
 #
-# OpenSSL (bookworm) and tpm2-tss (trixie) are fetched as Debian source
+# OpenSSL (bookworm), tpm2-tss (trixie) and json-c (bookworm, the LUKS2
+# header's JSON parser, as in cryptsetup) are fetched as Debian source
 # packages from the archive this machine's apt already uses, with a private
 # apt configuration: apt checks the archive's signature (InRelease, Debian
 # archive keyring) and the file hashes of the signed Sources index, and
@@ -12,9 +13,9 @@
 # pinned here: that chain already authenticates the files, and a pin would
 # break the build at every Debian security update of OpenSSL.
 #
-# Both are built with musl-gcc into a cache outside the clone:
+# All three are built with musl-gcc into a cache outside the clone:
 #   ${ATTEST_TPM2_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attest-tpm2}
-#     deps-KEY/         libcrypto + tss2 static libraries, headers, UAPI headers
+#     deps-KEY/         libcrypto + tss2 + json-c static libraries, headers, UAPI headers
 #     static-sources/   the downloaded .dsc and tarballs (no network once there)
 #     static-logs/      logs of the last fetch and dependency build
 # Other tools may keep entries of their own in that folder: this script
@@ -37,11 +38,12 @@ here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 top=$(dirname -- "$here")
 cache=${ATTEST_TPM2_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attest-tpm2}
 max_size=2097152
-packages="musl-tools gcc make perl dpkg-dev pkg-config autoconf automake libtool autoconf-archive libltdl-dev xz-utils file binutils libc-bin linux-libc-dev debian-archive-keyring apt"
+packages="musl-tools gcc make cmake perl dpkg-dev pkg-config autoconf automake libtool autoconf-archive libltdl-dev xz-utils file binutils libc-bin linux-libc-dev debian-archive-keyring apt"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 # Debian source packages: NAME/SUITE.
 openssl_pkg=openssl/bookworm
 tss_pkg=tpm2-tss/trixie
+jsonc_pkg=json-c/bookworm
 
 die() {
     printf '%s: error: %s\n' "$me" "$*" >&2
@@ -212,7 +214,10 @@ fetch_sources() {
     mkdir -p "$t/lists/partial" "$t/cache/archives/partial" "$t/dl"
     {
         printf 'deb-src [signed-by=%s] %s %s main\n' "$keyring" "$uri" "${openssl_pkg#*/}"
-        printf 'deb-src [signed-by=%s] %s %s main\n' "$keyring" "$uri" "${tss_pkg#*/}"
+        for suite in $(printf '%s\n' "${tss_pkg#*/}" "${jsonc_pkg#*/}" | sort -u); do
+            [ "$suite" = "${openssl_pkg#*/}" ] ||
+                printf 'deb-src [signed-by=%s] %s %s main\n' "$keyring" "$uri" "$suite"
+        done
     } >"$t/sources.list"
     # Let apt's unprivileged downloader write there (no "unsandboxed" warning).
     if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then
@@ -221,8 +226,8 @@ fetch_sources() {
     set -- -q -o "Dir::Etc::sourcelist=$t/sources.list" \
         -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$t/lists" \
         -o "Dir::Cache=$t/cache" -o Acquire::Languages=none
-    say "fetching $openssl_pkg and $tss_pkg sources from $uri"
-    for step in update "$openssl_pkg" "$tss_pkg"; do
+    say "fetching $openssl_pkg, $tss_pkg and $jsonc_pkg sources from $uri"
+    for step in update "$openssl_pkg" "$tss_pkg" "$jsonc_pkg"; do
         if [ "$step" = update ]; then
             ok=true
             apt-get "$@" update >>"$log" 2>&1 || ok=false
@@ -253,12 +258,12 @@ fetch_sources() {
     [ "$(id -u)" = 0 ] && chown -R 0:0 "$t/dl"
     rm -rf "$srcs"
     mv "$t/dl" "$srcs"
-    printf '%s %s from %s\n' "$openssl_pkg" "$tss_pkg" "$uri" >"$srcs/complete"
+    printf '%s %s %s from %s\n' "$openssl_pkg" "$tss_pkg" "$jsonc_pkg" "$uri" >"$srcs/complete"
 }
 
 # The sources are fetched once; --drop-cache (make distclean) fetches anew.
-want="$openssl_pkg $tss_pkg"
-if [ ! -f "$srcs/complete" ] || [ "$(cut -d' ' -f1-2 "$srcs/complete")" != "$want" ]; then
+want="$openssl_pkg $tss_pkg $jsonc_pkg"
+if [ ! -f "$srcs/complete" ] || [ "$(cut -d' ' -f1-3 "$srcs/complete")" != "$want" ]; then
     fetch_sources
 fi
 dsc_of() {
@@ -271,11 +276,13 @@ dsc_of() {
 }
 openssl_dsc=$(dsc_of "$openssl_pkg")
 tss_dsc=$(dsc_of "$tss_pkg")
+jsonc_dsc=$(dsc_of "$jsonc_pkg")
 dsc_version() {
     sed -n 's/^Version: //p' "$1"
 }
 openssl_version=$(dsc_version "$openssl_dsc")
 tss_version=$(dsc_version "$tss_dsc")
+jsonc_version=$(dsc_version "$jsonc_dsc")
 
 # --- build the dependencies ------------------------------------------------
 
@@ -283,7 +290,7 @@ musl_libc=$(musl-gcc -print-file-name=libc.a)
 key=$(
     {
         printf 'arch %s %s %s\n' "$(uname -m)" "$ossl_target" "$multiarch"
-        for dsc in "$openssl_dsc" "$tss_dsc"; do
+        for dsc in "$openssl_dsc" "$tss_dsc" "$jsonc_dsc"; do
             sed -n '/^Checksums-Sha256:/,/^[^ ]/p' "$dsc"
         done
         musl-gcc -dumpversion
@@ -298,7 +305,7 @@ key=$(
 deps=$cache/deps-$key
 
 build_deps() {
-    need make perl dpkg-source dpkg-parsechangelog autoreconf libtoolize \
+    need make cmake perl dpkg-source dpkg-parsechangelog autoreconf libtoolize \
         aclocal pkg-config objcopy xz
     # tpm2-tss's configure.ac uses macros of autoconf-archive and libltdl-dev.
     for m4 in ax_is_release.m4 ltdl.m4; do
@@ -360,12 +367,23 @@ build_deps() {
         $(options "$here/tpm2-tss.options")
     run "$log" "building tpm2-tss" make -j"$jobs" install-libLTLIBRARIES install-tss2HEADERS install-pkgconfigDATA
     rm -f "$prefix"/lib/*.la
+
+    say "building json-c $jsonc_version with musl (log: $log)"
+    run "$log" "unpacking $jsonc_pkg" dpkg-source --no-copy -x "$jsonc_dsc" "$b/json-c"
+    mkdir -p "$b/json-c/build"
+    cd "$b/json-c/build"
+    # shellcheck disable=SC2046 # one option a word, by design
+    run "$log" "configuring json-c" env CC=musl-gcc \
+        CFLAGS="$cflags -idirafter $prefix/uapi" \
+        cmake .. -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib \
+        -DCMAKE_BUILD_TYPE=None $(options "$here/json-c.options")
+    run "$log" "building json-c" make -j"$jobs" install
     # Each TCTI defines Tss2_Tcti_Info; keep it local so several link together.
     for a in "$prefix"/lib/libtss2-tcti-*.a; do
         run "$log" "localizing Tss2_Tcti_Info in ${a##*/}" \
             objcopy --localize-symbol=Tss2_Tcti_Info "$a"
     done
-    for lib in crypto tss2-esys tss2-sys tss2-mu tss2-rc tss2-tctildr \
+    for lib in crypto json-c tss2-esys tss2-sys tss2-mu tss2-rc tss2-tctildr \
         tss2-tcti-device tss2-tcti-swtpm tss2-tcti-mssim; do
         [ -f "$prefix/lib/lib$lib.a" ] || die "lib$lib.a was not built (log: $log)"
     done
@@ -377,8 +395,8 @@ build_deps() {
     for pc in "$prefix"/lib/pkgconfig/*.pc; do
         sed "s|$prefix|$deps|g" "$pc" >"$pc.new" && mv "$pc.new" "$pc"
     done
-    printf 'openssl %s\ntpm2-tss %s\nbuilt in %ss\n' "$openssl_version" \
-        "$tss_version" "$(($(date +%s) - start))" >"$prefix/complete"
+    printf 'openssl %s\ntpm2-tss %s\njson-c %s\nbuilt in %ss\n' "$openssl_version" \
+        "$tss_version" "$jsonc_version" "$(($(date +%s) - start))" >"$prefix/complete"
     cd "$top"
     rm -rf "$deps"
     mv "$prefix" "$deps"
@@ -437,7 +455,7 @@ printf '  LD      %s\n' "$prog"
 musl-gcc -static -Wl,--gc-sections -o "$prog.tmp" $objs -L"$deps/lib" \
     -Wl,--start-group -ltss2-esys -ltss2-sys -ltss2-mu -ltss2-rc \
     -ltss2-tctildr -ltss2-tcti-device -ltss2-tcti-swtpm -ltss2-tcti-mssim \
-    -lcrypto -Wl,--end-group
+    -ljson-c -lcrypto -Wl,--end-group
 
 # --- check -----------------------------------------------------------------
 
@@ -465,5 +483,5 @@ mv "$prog.tmp" "$prog"
 
 say "$prog: $size bytes ($((size * 100 / max_size))% of 2 MiB), static, stripped, no dlopen"
 musl_version=$(dpkg-query -W -f '${Version}' musl-dev 2>/dev/null || echo '?')
-say "  attest_tpm2_primary $version, OpenSSL $openssl_version (Debian ${openssl_pkg#*/}), tpm2-tss $tss_version (Debian ${tss_pkg#*/}), musl $musl_version, gcc $(musl-gcc -dumpversion)"
+say "  attest_tpm2_primary $version, OpenSSL $openssl_version (Debian ${openssl_pkg#*/}), tpm2-tss $tss_version (Debian ${tss_pkg#*/}), json-c $jsonc_version (Debian ${jsonc_pkg#*/}), musl $musl_version, gcc $(musl-gcc -dumpversion)"
 say "  dependencies: $deps_note"

@@ -72,6 +72,10 @@ install() {
         ;;
     esac
 
+    if ! attest_tpm2_build_pinned "${dracutsysrootdir-}/etc/crypttab"; then
+        dfatal "attest-tpm2: refusing to build an initramfs that would unseal over the bus in clear"
+        exit 1
+    fi
     inst_simple "$attest_tpm2_lib" /usr/lib/attest-tpm2/attest-tpm2-lib.sh
     # The image's config: the host's, plus the PCRs a refusal caps, worked out
     # now from the LUKS2 tokens of the crypttab volumes. Written afresh (not
@@ -109,9 +113,24 @@ install() {
             "$systemdsystemunitdir/systemd-cryptsetup@.service.d/attest-tpm2.conf"
         inst_simple "$moddir/attest-tpm2-gate.conf" \
             "$systemdsystemunitdir/initrd-switch-root.service.d/attest-tpm2.conf"
+        # dracut's emergency and rescue units run the emergency hook too;
+        # these hold for any other way into them.
+        inst_simple "$moddir/attest-tpm2-shell.conf" \
+            "$systemdsystemunitdir/emergency.service.d/attest-tpm2.conf"
+        inst_simple "$moddir/attest-tpm2-shell.conf" \
+            "$systemdsystemunitdir/rescue.service.d/attest-tpm2.conf"
         $SYSTEMCTL -q --root "$initdir" enable attest-tpm2.service
     else
         inst_hook pre-trigger 10 "$moddir/attest-tpm2-hook.sh"
         inst_hook pre-trigger 90 "$moddir/attest-tpm2-gate.sh"
+        # Every unlock path asks, right before it opens a volume: 90crypt
+        # (installed before this module) runs cryptroot-ask for each LUKS
+        # device; ours asks the gate for that volume, then runs the real one.
+        if [[ -e $initdir/sbin/cryptroot-ask ]]; then
+            mv "$initdir/sbin/cryptroot-ask" "$initdir/usr/lib/attest-tpm2/cryptroot-ask"
+            inst_script "$moddir/attest-tpm2-cryptroot-ask.sh" /sbin/cryptroot-ask
+        fi
     fi
+    # Before every shell dracut offers (rd.break, rd.shell, a failed root).
+    inst_hook emergency 05 "$moddir/attest-tpm2-shell.sh"
 }

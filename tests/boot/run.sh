@@ -14,7 +14,8 @@
 #   unenrolled  an image built on a machine not enrolled yet: nothing of
 #            ours in it, and it boots as without the package, saying nothing
 #   hang     the TPM never answers the check's first Certify (a bus
-#            interposer withholds it): refused in bounded time
+#            interposer withholds it): refused in bounded time, and, as the
+#            cap cannot reach it either, powered off rather than a shell
 #   hostonly (dracut) good, from a --hostonly image built on a host with no
 #            TPM driver loaded: the test kernel's TPM drivers are modules, so
 #            this unlocks only if the image carries and loads them (every
@@ -33,6 +34,9 @@
 #               then), unsealed by hand from the shell after the refusal:
 #               TPM_RC_POLICY_FAIL
 #   race        unencrypted root, stalling TPM: no switch-root meanwhile
+#   break       break=premount / rd.break=pre-trigger on the enrolled TPM:
+#               PCRs capped before that shell, the secret sealed to PCR 7
+#               before it does not unseal there
 #   jump        (systemd) rd.systemd.unit=initrd-switch-root.target, foreign
 #               TPM, unencrypted root
 #   notpm-passphrase  no TPM under the shipped ON_FAILURE=passphrase: no
@@ -139,7 +143,8 @@ mkdir -p "$work/etc-mod" "$work/etc-base" "$work/etc-unenrolled" "$work/incl/etc
 cp "$stage/etc/attest-tpm2.conf" "$work/etc-mod/"
 # The matrix below keeps the recovery shell on a refusal (after the PCRs are
 # capped), so that each refused boot ends at a prompt that can be judged.
-echo ATTEST_TPM2_ON_FAILURE=shell >> "$work/etc-mod/attest-tpm2.conf"
+# A refusal the TPM does not let cap powers off even here: briefly.
+printf '%s\n' ATTEST_TPM2_ON_FAILURE=shell ATTEST_TPM2_HALT_DELAY=3 >> "$work/etc-mod/attest-tpm2.conf"
 cp "$work/name-a" "$work/etc-mod/eksign.name"
 printf 'name=%s\nlevel=tofu\nhandle=0x81010100\n' "$(cat "$work/name-a")" > "$work/etc-mod/eksign.name.info"
 cp "$stage/etc/attest-tpm2.conf" "$work/etc-unenrolled/"
@@ -643,7 +648,9 @@ for fl in ${ATTEST_TPM2_MATRIX_FLAVOURS-$flavours}; do
 	expect "stock-$fl" unlocked '[Uu]nverified' 'persistent owner SRK 0x81000001 certified by the enrolled signing EK, persistent at 0x81010100'
 	timing "stock-$fl"
 	expect "strict-$fl" refused 'attest_tpm2_primary: .*null_name' 'PCRs 7 capped'
-	expect "hang-$fl" refused 'did not finish within|TPM is unreachable' 'could NOT cap PCRs 7'
+	# The stalled TPM takes no cap either: no shell with live PCRs, off.
+	expect "hang-$fl" halted 'did not finish within|TPM is unreachable' 'could NOT cap PCRs 7' \
+		'no shell with live PCRs'
 	[ "$fl" = initramfs-tools ] || expect "hostonly-$fl" unlocked ''
 done
 
@@ -685,6 +692,14 @@ for fl in ${ATTEST_TPM2_BYPASS_FLAVOURS-$flavours}; do
 	boot "unseal-$fl" "$kbz" "$img" "$work/tpm-b" "$args attest_test_seal" "$unseal_cmd" 'UNSEAL-RC=[0-9]' &
 	boot "race-$fl" "$kbz" "$img" "$work/tpm-a+stall" "$pargs" '' '' "$plain" &
 	wait
+	# A shell asked for on the command line, before any check, on the
+	# enrolled TPM: the PCRs are capped before it, so the secret sealed to
+	# PCR 7 no longer unseals there.
+	case "$fl" in
+	initramfs-tools) brk=break=premount ;;
+	*) brk=rd.break=pre-trigger ;;
+	esac
+	boot "break-$fl" "$kbz" "$img" "$work/tpm-a" "$args attest_test_seal $brk" "$unseal_cmd" 'UNSEAL-RC=[0-9]'
 	# The default ON_FAILURE=passphrase, on a foreign TPM: PCR 7 capped
 	# first, then the boot goes on and only a passphrase can unlock (the
 	# test's key file stands for the owner typing it).
@@ -750,6 +765,8 @@ for fl in ${ATTEST_TPM2_BYPASS_FLAVOURS-$flavours}; do
 	expect "unseal-$fl" stopped 'before the check it unseals to: attest-test-secret' 'PCRs 7 capped' \
 		'UNSEAL-RC=[1-9]' '!UNSEAL-RC=0' '0x0*99d'
 	expect "race-$fl" stopped 'attest-tpm2: FATAL'
+	expect "break-$fl" stopped 'before the check it unseals to: attest-test-secret' \
+		'PCRs 7 capped before this shell' 'UNSEAL-RC=[1-9]' '!UNSEAL-RC=0' '0x0*99d'
 done
 
 # ------------------------------------------------------- the booted system

@@ -44,6 +44,17 @@
 #                                  off, the owner's passphrase still opens
 #   FLAVOUR notpm-typed            no TPM at all: no power-off, the prompt
 #                                  comes and the passphrase opens
+# and, for the volume decision (Debian 12):
+#   dracut-classic foreign-pin     verified TPM, but the volume's token pins
+#                                  another key's SRK: refused at 90crypt's
+#                                  cryptroot-ask, before its luksOpen
+#   dracut-systemd rdname          the same disk named with rd.luks.name=
+#   dracut-systemd signed          a systemd-cryptenroll token with a signed
+#                                  PCR 11 policy, refused (SRK substituted):
+#                                  PCR 11 is capped too, read at boot
+#   initramfs-tools clevis-nopcr   a clevis tpm2 pin without pcr_ids (no PCR
+#                                  policy at all), refused: the TPM is taken
+#                                  from its driver before clevis runs
 # Refused cases pass only when nothing was unlocked, no switch-root
 # happened, no TPM2_Unseal was sent before the refusal capped PCR 7 and none
 # succeeded (the default ATTEST_TPM2_ON_FAILURE=passphrase: clevis, which
@@ -177,6 +188,14 @@ newdisk "$work/disk-pw.img" "$mark_pw" "$pass_pw" > /dev/null || die "cannot mak
 # The passphrase-only volume stands where the clevis one does: same UUID,
 # same image, no TPM binding.
 cryptsetup luksUUID -q --uuid "$uuid_cl" "$work/disk-pw.img" || die "cannot set the UUID"
+# The volume decision's cases: a clevis pin with no PCR (same UUID as the
+# clevis disk, for the initramfs-tools image's crypttab) and a token sealed
+# to a signed PCR 11 policy.
+mark_sp="marker-sp-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+pass_sp="attest-sp-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+newdisk "$work/disk-cln.img" "$mark_cl" "$pass_cl" > /dev/null || die "cannot make the clevis no-PCR disk"
+cryptsetup luksUUID -q --uuid "$uuid_cl" "$work/disk-cln.img" || die "cannot set the UUID"
+uuid_sp=$(newdisk "$work/disk-sp.img" "$mark_sp" "$pass_sp") || die "cannot make the signed-policy disk"
 
 # ------------------------------------------------------------ enrollment
 # On the host, as an administrator would with the machine's TPM: the signing
@@ -212,6 +231,34 @@ fi
 in_root it env TPM2TOOLS_TCTI="$tcti" clevis luks bind -y -k "$work/disk-cl.img.pass" \
 	-d "$work/disk-cl.img" tpm2 '{"pcr_bank":"sha256","pcr_ids":"7"}' > "$work/clevis-bind.log" 2>&1 ||
 	enroll_ok="no (clevis luks bind: $(tail -n 3 "$work/clevis-bind.log" | tr '\n' ' '))"
+if [ "$suite" = bookworm ]; then
+	# A token pinned to another key than the SRK the check certifies:
+	# disk-sd's token, with the serialized ESYS_TR of an RSA primary added
+	# as its tpm2_srk (what systemd 255 and later pin).
+	cp "$work/disk-sd.img" "$work/disk-sdf.img"
+	# shellcheck disable=SC2016 # the inner shell expands its own arguments
+	in_root it sh -c 'tpm2_createprimary -T "$1" -Q -C o -G rsa2048 -c "$2/foreign.ctx" &&
+		tpm2_readpublic -T "$1" -Q -c "$2/foreign.ctx" -t "$2/foreign.tr" && tpm2_flushcontext -T "$1" -t' \
+		sh "$tcti" "$work" > "$work/foreign.log" 2>&1 || enroll_ok="no (a foreign SRK: $(tail -n 2 "$work/foreign.log" | tr '\n' ' '))"
+	cryptsetup token export --token-id 0 "$work/disk-sdf.img" |
+		python3 -c 'import json, sys, base64
+t = json.load(sys.stdin)
+t["tpm2_srk"] = base64.b64encode(open(sys.argv[1], "rb").read()).decode()
+print(json.dumps(t))' "$work/foreign.tr" > "$work/foreign.json" &&
+		cryptsetup token remove --token-id 0 "$work/disk-sdf.img" &&
+		cryptsetup token import --token-id 0 --json-file "$work/foreign.json" "$work/disk-sdf.img" ||
+		enroll_ok="no (cannot pin the token to the foreign SRK)"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/pcrsign.key" 2> /dev/null &&
+		openssl pkey -in "$work/pcrsign.key" -pubout -out "$work/pcrsign.pem" 2> /dev/null ||
+		enroll_ok="no (openssl cannot make the PCR signing key)"
+	in_root dr env PASSWORD="$pass_sp" systemd-cryptenroll --tpm2-device="$tcti" \
+		--tpm2-public-key="$work/pcrsign.pem" --tpm2-public-key-pcrs=11 --tpm2-pcrs= \
+		"$work/disk-sp.img" > "$work/cryptenroll-sp.log" 2>&1 ||
+		enroll_ok="no (systemd-cryptenroll --tpm2-public-key: $(tail -n 3 "$work/cryptenroll-sp.log" | tr '\n' ' '))"
+	in_root it env TPM2TOOLS_TCTI="$tcti" clevis luks bind -y -k "$work/disk-cln.img.pass" \
+		-d "$work/disk-cln.img" tpm2 '{"pcr_bank":"sha256"}' > "$work/clevis-bind-nopcr.log" 2>&1 ||
+		enroll_ok="no (clevis luks bind without pcr_ids: $(tail -n 3 "$work/clevis-bind-nopcr.log" | tr '\n' ' '))"
+fi
 swtpm_tcp_stop "$port"
 if [ "$enroll_ok" = yes ] && cryptsetup luksDump "$work/disk-sd.img" | grep -q 'systemd-tpm2' &&
 	cryptsetup luksDump "$work/disk-cl.img" | grep -q 'clevis'; then
@@ -410,6 +457,10 @@ jobs="$jobs initramfs-tools:passphrase dracut-systemd:refused-typed initramfs-to
 # No TPM at all, under the shipped ON_FAILURE=passphrase: the passphrase
 # prompt comes, and the typed passphrase opens the volume.
 jobs="$jobs dracut-systemd:notpm-typed dracut-classic:notpm-typed initramfs-tools:notpm-typed"
+# The volume decision, at every unlock path: a foreign pin (90crypt's
+# cryptroot-ask; rd.luks.name with systemd), a signed PCR 11 policy and a
+# clevis pin bound to no PCR, each after a refusal.
+jobs="$jobs dracut-classic:foreign-pin dracut-systemd:rdname dracut-systemd:signed initramfs-tools:clevis-nopcr"
 # Debian 13: the flows that change with it (systemd 257's pinned token, in
 # both dracut flavours; dracut 106; initramfs-tools 0.148), each good,
 # refused and stalled; the SRK substitution that the pin is for.
@@ -438,6 +489,22 @@ run_job() {
 		send=$pass_cl
 		[ "$fl" = initramfs-tools ] || send=$pass_sd
 		uboot "$fl-$c" "$kbz" "$work/$fl.img" none "$disk" "$args" "$send"
+		;;
+	foreign-pin)
+		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$work/disk-sdf.img" "$args" "" pass
+		;;
+	rdname)
+		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$work/disk-sdf.img" \
+			"root=/dev/mapper/cryptroot ro rd.luks.name=$uuid_sd=cryptroot rd.luks.options=tpm2-device=auto rd.info panic=1" \
+			"" pass
+		;;
+	signed)
+		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$work/disk-sp.img" \
+			"root=/dev/mapper/luks-$uuid_sp ro rd.luks.uuid=$uuid_sp rd.luks.options=tpm2-device=auto rd.info panic=1" \
+			"" pubkey-owner --nth 1
+		;;
+	clevis-nopcr)
+		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$work/disk-cln.img" "$args" "" pubkey-owner --nth 1
 		;;
 	good)
 		# shellcheck disable=SC2034 # read by uboot (unlock/lib.sh)
@@ -514,7 +581,20 @@ judge() {
 		;;
 	*)
 		grep -q 'attest-tpm2: FATAL' "$l" || why="$why no-refusal-message"
-		grep -q '^tamper' "$b" || why="$why no-tamper-in-bus-log"
+		case "$c" in
+		# No tamper: the TPM is genuine, the token is what is refused.
+		foreign-pin | rdname)
+			grep -q 'attest-tpm2: FATAL: volume .* has a token not pinned to the certified SRK: token 0 (systemd-tpm2) is pinned to an SRK other than the certified one' "$l" ||
+				why="$why no-pin-refusal"
+			grep -q '^tamper' "$b" && why="$why tampered"
+			;;
+		*) grep -q '^tamper' "$b" || why="$why no-tamper-in-bus-log" ;;
+		esac
+		case "$c" in
+		signed) grep -q '^cmd PCR_Event handles=0x0000000b' "$b" || why="$why PCR-11-NOT-CAPPED" ;;
+		clevis-nopcr) grep -q 'attest-tpm2: a TPM unlock bound to no PCR: the TPM is taken from its driver' "$l" ||
+			why="$why TPM-NOT-TAKEN-AWAY" ;;
+		esac
 		grep -q "ATTEST-TPM2-TEST MARKER" "$l" && why="$why ROOT-REACHED"
 		grep -q "ATTEST-TPM2-TEST root reached" "$l" && why="$why ROOT-REACHED"
 		grep -Eq 'Switching root|switch_root|run-init' "$l" && why="$why SWITCH-ROOT"

@@ -68,7 +68,7 @@ if [ ! -x "$build/probe" ] && ! can_link_fuzzer; then
 fi
 
 if ! LIBS=$(pkg-config --libs tss2-esys tss2-sys tss2-mu tss2-rc tss2-tcti-device \
-	tss2-tcti-swtpm tss2-tcti-mssim libcrypto 2>&1); then
+	tss2-tcti-swtpm tss2-tcti-mssim libcrypto json-c 2>&1); then
 	fail "fuzz build: pkg-config: $LIBS"
 	exit 1
 fi

@@ -19,8 +19,9 @@ repo=$(cd "$here/.." && pwd)
 . "$here/lib/install.sh"
 # The trixie root: systemd-cryptenroll, systemd-analyze and systemd-tpm2-setup
 # (systemd 257), cryptsetup 2.7, the tpm2-tss libraries systemd loads (with
-# the swtpm TCTI) and tpm2-tools for reading PCRs.
-ROOT_PKGS=systemd,systemd-cryptsetup,cryptsetup-bin,tpm2-tools,libtss2-esys-3.0.2-0t64,libtss2-rc0t64,libtss2-mu-4.0.1-0t64,libtss2-tcti-swtpm0t64
+# the swtpm TCTI), tpm2-tools for reading PCRs, and clevis for the tokens
+# the volume decision reads.
+ROOT_PKGS=systemd,systemd-cryptsetup,cryptsetup-bin,tpm2-tools,libtss2-esys-3.0.2-0t64,libtss2-rc0t64,libtss2-mu-4.0.1-0t64,libtss2-tcti-swtpm0t64,clevis,clevis-luks,clevis-tpm2
 
 WORK=$(mktemp -d)
 root=$WORK/root
@@ -209,8 +210,8 @@ boot_consistent() {
 	mkdir -p "$WORK/run"
 	cp "$WORK/$1.srk" "$WORK/run/srk.tpm2b_public"
 	cp "$WORK/$1.pin" "$WORK/run/srk.pin"
-	W=$WORK L=$here/../policy/attest-tpm2-lib.sh sh -c '. "$L"
-		ATTEST_TPM2_RUN=$W/run ATTEST_TPM2_CRYPTTAB=$W/crypttab
+	W=$WORK L=$here/../policy/attest-tpm2-lib.sh B=$BIN sh -c '. "$L"
+		ATTEST_TPM2_RUN=$W/run ATTEST_TPM2_CRYPTTAB=$W/crypttab ATTEST_TPM2_BIN=$B
 		ATTEST_TPM2_SYSTEMD_SRK=$W/no-systemd-srk
 		attest_tpm2_srk_consistent img1' > /dev/null 2>&1
 }
@@ -218,6 +219,14 @@ if boot_consistent a; then pass "boot hand-over: the systemd 257 token pins the 
 else fail "boot hand-over: the systemd 257 token pins the certified SRK" "refused"; fi
 if boot_consistent b; then fail "boot hand-over: against TPM B's SRK the token is refused" "passed"
 else pass "boot hand-over: against TPM B's SRK the token is refused"; fi
+# The binary's own reading of that token (made by systemd 257, written by
+# cryptsetup 2.7): a TPM unlock bound to PCR 7, pinned to TPM A's SRK.
+same "the volume decision reads systemd 257's token: TPM, PCR 7, pinned" \
+	"$("$BIN" --volumes "$WORK/crypttab" --srk "$WORK/a.srk" img1 2> /dev/null | awk '$1 == "img1" { print $2, $3, $4 }')" \
+	"tpm 7 pinned"
+same "against TPM B's SRK: foreign" \
+	"$("$BIN" --volumes "$WORK/crypttab" --srk "$WORK/b.srk" img1 2> /dev/null | awk '$1 == "img1" { print $4 }')" \
+	"foreign"
 
 # 2. The token unseals, by systemd's own unlock code (the one systemd-cryptsetup
 # uses: a session salted to the pinned SRK, the blob imported under 0x81000001,
@@ -345,5 +354,34 @@ case "$RC $ERR" in
 *) fail "after PCR 7 changes the token does not unseal" "not for the PCR policy: $ERR" ;;
 esac
 same "img3 still has one token" "0" "$(tokens img3)"
+
+# 10. The volume decision (attest_tpm2_primary --volumes) on tokens made by
+# the real tools of Debian 13: systemd 257's signed PCR policy (PCR 11
+# through a key, no PCR of its own), clevis 21's sss of two tpm2 pins, and
+# its tpm2 pin without pcr_ids, which seals to no PCR at all.
+if ! openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/pcrsign.key" 2>/dev/null ||
+	! openssl pkey -in "$WORK/pcrsign.key" -pubout -out "$root/t/pcrsign.pem"; then
+	fail "signed policy" "openssl cannot make the signing key"
+fi
+for i in signed sss nopcr; do new_image "$i" || fail "new_image $i" "luksFormat failed"; done
+run in_root systemd-cryptenroll --unlock-key-file=/t/pw --tpm2-device-key=/t/a-srk.tpm2b_public \
+	--tpm2-public-key=/t/pcrsign.pem --tpm2-public-key-pcrs=11 --tpm2-pcrs= /t/signed
+[ "$RC" -eq 0 ] || fail "systemd-cryptenroll --tpm2-public-key" "exit $RC: $ERR"
+run in_root env TPM2TOOLS_TCTI="$TCTI_A" clevis luks bind -y -k /t/pw -d /t/sss sss \
+	'{"t":1,"pins":{"tpm2":[{"pcr_ids":"7"},{"pcr_ids":"4,14"}]}}'
+[ "$RC" -eq 0 ] || fail "clevis luks bind sss" "exit $RC: $ERR"
+run in_root env TPM2TOOLS_TCTI="$TCTI_A" clevis luks bind -y -k /t/pw -d /t/nopcr tpm2 '{}'
+[ "$RC" -eq 0 ] || fail "clevis luks bind tpm2 without pcr_ids" "exit $RC: $ERR"
+printf '%s %s none luks\n' signed "$root/t/signed" sss "$root/t/sss" nopcr "$root/t/nopcr" > "$WORK/crypttab.real"
+# decision VOLUME: kind, PCRs and pin, against TPM A's certified SRK.
+decision() {
+	"$BIN" --volumes "$WORK/crypttab.real" --srk "$WORK/a.srk" "$1" 2> /dev/null |
+		awk -v v="$1" '$1 == v { print $2, $3, $4 }'
+}
+same "systemd 257 signed policy: TPM, PCR 11, pinned ($(in_root cryptsetup token export --token-id 0 /t/signed |
+	grep -o '"tpm2[-_]p[a-z_]*pcrs":\[[0-9,]*\]' | tr '\n' ' '))" "$(decision signed)" "tpm 11 pinned"
+same "clevis sss of two tpm2 pins: PCRs 4, 7 and 14, unpinned" "$(decision sss)" "tpm 4,7,14 unpinned"
+same "clevis tpm2 without pcr_ids: unbound, unpinned" "$(decision nopcr)" "unbound - unpinned"
+same "the cap set of the three" "$("$BIN" --volumes "$WORK/crypttab.real" 2> /dev/null | sed -n 's/^cap //p')" 4,7,11,14
 
 finish

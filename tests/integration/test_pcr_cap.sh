@@ -8,9 +8,11 @@ set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/swtpm.sh"
 . "$here/lib/check.sh"
+. "$here/lib/proxy.sh"
 EVENT="attest-tpm2: boot refused"
 
 one_swtpm nocert
+proxy_init
 
 # pcr BANK N: the PCR's value in hex, read by tpm2-tools.
 pcr() {
@@ -54,23 +56,30 @@ same "PCR 8 is left alone" "$(pcr sha256 8)" "$old8"
 if [ -z "$(unseal)" ]; then pass "the sealed secret no longer unseals"
 else fail "the sealed secret no longer unseals" "it did"; fi
 
-for bad in 08 24 "" "7," ",7" -1 +7 "7,7" "7 8" 4294967303 x; do
+# 17-22 belong to the dynamic root of trust: locality 0 cannot extend them.
+for bad in 08 24 "" "7," ",7" -1 +7 "7,7" "7 8" 4294967303 x 17 22 "7,17"; do
 	run "$BIN" --cap-pcrs "$bad"
 	expect "--cap-pcrs '$bad' is a usage error" 2
 done
 run "$BIN" --cap-pcrs 7 --name "$WORK/x"
 expect "--cap-pcrs takes no --name" 2
 
-# A PCR that locality 0 cannot extend (17) in the middle of the list: the
-# run fails, says which, and still caps every PCR after it.
+# A PCR the TPM refuses to extend in the middle of the list (an interposer
+# answers the second PCR_Event with TPM_RC_LOCALITY): the run fails, says
+# which, and still caps every PCR after it.
 old23=$(pcr sha256 23)
 old7=$(pcr sha256 7)
-run "$BIN" --cap-pcrs 7,17,23
-expect "--cap-pcrs 7,17,23 fails on PCR 17" 3
-case $ERR in *"PCR 17 not capped (capped: 7,23)"*) pass "the failure names what was and was not capped" ;;
+old14=$(pcr sha256 14)
+proxy_start tpm-error --target-cc PCR_Event --nth 2 --rc 0x907 || exit 1
+run "$BIN" -T "$PROXIED" --cap-pcrs 7,14,23
+proxy_stop
+expect "--cap-pcrs 7,14,23 fails on PCR 14" 3
+case $ERR in *"PCR 14 not capped (capped: 7,23)"*) pass "the failure names what was and was not capped" ;;
 *) fail "the failure names what was and was not capped" "$ERR" ;; esac
 same "PCR 7 before the failure is capped" "$(pcr sha256 7)" "$(extended sha256 "$old7")"
 same "PCR 23 after the failure is capped too" "$(pcr sha256 23)" "$(extended sha256 "$old23")"
+# The interposer answered for the TPM: PCR 14 was extended all the same.
+same "three PCR_Event on the bus, one each" "$(grep -c '^cmd PCR_Event' "$WORK/log")" 3
 
 # Every allocated bank: with SHA-1, SHA-384 and SHA-512 allocated too (after
 # a TPM reset), one command caps all four banks of the PCR, the TPM doing

@@ -1,6 +1,7 @@
 #!/bin/sh
-# The boot policy's SRK hand-over checks (policy/attest-tpm2-lib.sh), on real
-# LUKS2 headers read by cryptsetup: after a verified check, a crypttab
+# The boot policy's SRK hand-over checks (policy/attest-tpm2-lib.sh and the
+# binary's --volumes), on real LUKS2 headers made by cryptsetup: after a
+# verified check, a crypttab
 # volume whose systemd-tpm2 token pins another SRK, or a systemd SRK file
 # that is not the certified key, refuses; a token pinned to the certified SRK
 # passes; a token that pins nothing passes with a warning. The pins are the
@@ -59,8 +60,12 @@ newvol unpinned
 # JSON may escape "/" as "\/": a pin with slashes must read back as stored.
 newvol slashes 'AAAA/BB+/CC=='
 
-# The library's TPM device: /dev/null stands for one that is there.
+# The library's TPM device: /dev/null stands for one that is there, and the
+# binary reaches TPM A through the TCTI: a refusal caps it for real (a cap
+# that fails would power off rather than open the shell).
 export DEVICES=/dev/null
+swtpm_start "$WORK/a"
+export TPM2TOOLS_TCTI="$TCTI"
 reset_state() {
 	rm -rf "$WORK/run" "$WORK/systemd-srk"
 	mkdir -p "$WORK/run"
@@ -72,26 +77,32 @@ reset_state() {
 }
 
 reset_state
-lib "attest_tpm2_token_srks $WORK/good.img"
-same "the token's pin as the boot library reads it" \
-	"$(printf '%s\n' "$OUT" | grep -v '^ATTEST-TEST')" "$pin_a"
-lib "attest_tpm2_token_srks $WORK/slashes.img"
-same "a pin with slashes reads back as stored ($(cryptsetup token export --token-id 0 "$WORK/slashes.img" |
-	grep -o '"tpm2_srk":"[^"]*"'))" "$(printf '%s\n' "$OUT" | grep -v '^ATTEST-TEST')" 'AAAA/BB+/CC=='
-lib "attest_tpm2_token_srks $WORK/unpinned.img"
-same "a token without tpm2_srk reads as -" "$(printf '%s\n' "$OUT" | grep -v '^ATTEST-TEST')" "-"
+# pin VOLUME: the pin column of the binary's decision, against TPM A's SRK.
+pin() {
+	"$BIN" --volumes "$WORK/crypttab" --srk "$WORK/a.tpm2b_public" "$1" 2> /dev/null |
+		awk -v v="$1" '$1 == v { print $4 }'
+}
+same "a token pinned to TPM A's SRK reads as pinned" "$(pin good)" pinned
+same "a token pinned to TPM B's SRK reads as foreign" "$(pin foreign)" foreign
+same "a token without tpm2_srk reads as unpinned" "$(pin unpinned)" unpinned
+same "a pin that is no serialized SRK ($(cryptsetup token export --token-id 0 "$WORK/slashes.img" |
+	grep -o '"tpm2_srk":"[^"]*"')) reads as foreign" "$(pin slashes)" foreign
 
 reset_state
 lib 'attest_tpm2_srk_consistent good'
 case_rc "a token pinned to the certified SRK passes" 0
 lib 'attest_tpm2_srk_consistent foreign'
-case_rc "a token pinned to another TPM's SRK is refused" 1 'WHY=.*foreign.img is pinned to an SRK other than the certified one'
+case_rc "a token pinned to another TPM's SRK is refused" 1 'WHY=volume foreign has a token not pinned to the certified SRK: token 0 \(systemd-tpm2\) is pinned to an SRK other than the certified one'
 lib 'attest_tpm2_srk_consistent unpinned'
-case_rc "a token that pins no SRK passes, with a warning" 0 'WARNING: a systemd-tpm2 token of .*unpinned.img pins no SRK'
+case_rc "a token that pins no SRK passes, with a warning" 0 'WARNING: the TPM unlock of unpinned \(.*unpinned.img, PCRs 7\) pins no SRK'
+lib 'ATTEST_TPM2_REQUIRE_PINNED=yes; attest_tpm2_srk_consistent unpinned'
+case_rc "ATTEST_TPM2_REQUIRE_PINNED=yes: a token that pins no SRK is refused" 1 'WHY=volume unpinned has a TPM unlock not pinned to the certified SRK'
+lib 'ATTEST_TPM2_REQUIRE_PINNED=yes; attest_tpm2_srk_consistent good'
+case_rc "ATTEST_TPM2_REQUIRE_PINNED=yes: a pinned token passes" 0
 lib 'attest_tpm2_srk_consistent'
-case_rc "every crypttab volume: one foreign pin refuses" 1 'foreign.img'
+case_rc "every crypttab volume: one foreign pin refuses" 1 'WHY=volume foreign '
 lib 'attest_tpm2_srk_consistent no-such-volume'
-case_rc "a volume not in crypttab has nothing to compare" 0
+case_rc "a volume that neither crypttab nor the command line lists is refused" 1 'WHY=volume no-such-volume cannot be resolved: its device: neither the crypttab nor the kernel command line lists it'
 
 cp "$WORK/a.tpm2b_public" "$WORK/systemd-srk"
 lib 'attest_tpm2_srk_consistent good'
@@ -110,17 +121,17 @@ case_rc "initrd gate: the well-pinned volume opens" 0
 lib "attest_tpm2_gate ''"
 case_rc "initrd gate without a volume: the flag alone" 0
 lib "attest_tpm2_gate '*'"
-case_rc "initrd gate for every volume: one foreign pin refuses" 1 'FATAL: a systemd-tpm2 token of .*foreign.img is pinned'
+case_rc "initrd gate for every volume: one foreign pin refuses" 1 'FATAL: volume foreign has a token not pinned to the certified SRK'
 reset_state
 lib 'attest_tpm2_gate foreign'
-case_rc "initrd gate: the foreign-pinned volume is refused" 1 'FATAL: a systemd-tpm2 token of .*foreign.img is pinned'
+case_rc "initrd gate: the foreign-pinned volume is refused" 1 'FATAL: volume foreign has a token not pinned to the certified SRK'
 if [ -s "$WORK/run/gate" ]; then fail "initrd gate: the refusal clears the flag" "$(cat "$WORK/run/gate")"
 else pass "initrd gate: the refusal clears the flag"; fi
 lib 'attest_tpm2_gate good'
 case_rc "initrd gate: after that refusal, no volume opens" 1
 reset_state
 lib 'attest_tpm2_host_gate foreign'
-case_rc "host gate: the foreign-pinned volume is refused" 1 'FATAL: a systemd-tpm2 token of .*foreign.img is pinned.*refusing to unlock foreign'
+case_rc "host gate: the foreign-pinned volume is refused" 1 'FATAL: volume foreign has a token not pinned.*refusing to unlock foreign'
 lib 'attest_tpm2_host_gate good'
 case_rc "host gate: the well-pinned volume opens" 0
 echo warn > "$WORK/run/gate"
@@ -135,6 +146,13 @@ if [ -n "$loop" ]; then
 	reset_state
 	lib "attest_tpm2_gate luks-$(cryptsetup luksUUID "$WORK/foreign.img")"
 	case_rc "initrd gate: luks-UUID, not in crypttab, pinned elsewhere: refused" 1 "pinned to an SRK other"
+	# A clone of the disk: two devices carry the UUID, which one opens is not known.
+	cp "$WORK/foreign.img" "$WORK/clone.img"
+	loop2=$(losetup -f --show "$WORK/clone.img" 2> /dev/null)
+	reset_state
+	lib "attest_tpm2_gate luks-$(cryptsetup luksUUID "$WORK/foreign.img")"
+	case_rc "initrd gate: luks-UUID on two devices: refused" 1 "2 devices carry UUID="
+	[ -z "$loop2" ] || losetup -d "$loop2"
 	losetup -d "$loop"
 else
 	echo "SKIP initrd gate: luks-UUID, not in crypttab (no loop device on this machine)"
@@ -145,8 +163,6 @@ fi
 # into a refusal, with PCR 7 capped.
 reset_state
 rm -f "$WORK/run/gate" "$WORK/run/srk.pin" "$WORK/run/srk.tpm2b_public"
-swtpm_start "$WORK/a"
-export TPM2TOOLS_TCTI="$TCTI"
 cp "$WORK/crypttab" "$WORK/crypttab.all"
 grep '^good ' "$WORK/crypttab.all" > "$WORK/crypttab"
 lib attest_tpm2_check
@@ -158,7 +174,7 @@ else fail "check: writes the certified SRK's TPM2B_PUBLIC" "differs or missing";
 pcr7_before=$(tpm2_pcrread -Q sha256:7 -o /dev/stdout | od -An -v -tx1 | tr -d ' \n')
 cp "$WORK/crypttab.all" "$WORK/crypttab"
 lib attest_tpm2_check
-case_rc "check: a foreign-pinned volume refuses a verified TPM" 1 'FATAL: a systemd-tpm2 token of .*foreign.img is pinned'
+case_rc "check: a foreign-pinned volume refuses a verified TPM" 1 'FATAL: volume foreign has a token not pinned to the certified SRK'
 case_rc "check: and caps PCR 7 first" 1 'PCRs 7 capped'
 pcr7_after=$(tpm2_pcrread -Q sha256:7 -o /dev/stdout | od -An -v -tx1 | tr -d ' \n')
 if [ -n "$pcr7_after" ] && [ "$pcr7_before" != "$pcr7_after" ]; then pass "check: PCR 7 moved (tpm2_pcrread)"

@@ -50,6 +50,9 @@ token fidotpm "$sd_tpm2"
 # The shape that once hid a token from a grep: a nested object in it.
 luks nested
 token nested '{"type":"systemd-tpm2","keyslots":["0"],"x":{},"tpm2-blob":"AA==","tpm2-pcrs":[7],"tpm2-pcr-bank":"sha256","tpm2-primary-alg":"ecc","tpm2-policy-hash":"00","tpm2-pin":false}'
+# A TPM unlock bound to no PCR: no cap stops it.
+luks unbound
+token unbound '{"type":"systemd-tpm2","keyslots":["0"],"tpm2-blob":"AA==","tpm2-pcrs":[],"tpm2-pcr-bank":"sha256","tpm2-primary-alg":"ecc","tpm2-policy-hash":"00","tpm2-pin":false}'
 luks unknown
 token unknown '{"type":"vendor-secret","keyslots":["0"]}'
 luks luks1 luks1
@@ -71,6 +74,7 @@ clevis $WORK/clevis.img none luks,_netdev
 fido $WORK/fido.img none luks
 fidotpm $WORK/fidotpm.img none luks
 nested $WORK/nested.img none luks
+unbound $WORK/unbound.img none luks
 unknown $WORK/unknown.img none luks
 luks1 $WORK/luks1.img none luks
 plain $WORK/plain.img none plain,cipher=aes-xts-plain64,size=256
@@ -98,8 +102,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	lib "attest_tpm2_volume_tpm \$ATTEST_TPM2_CRYPTTAB unreadable"
 	case_rc "an unreadable header counts as TPM" 0
 fi
-lib 'PATH=/nonexistent; attest_tpm2_header_tpm "$W/passphrase.img"'
-case_rc "without cryptsetup, a header counts as TPM" 0
+lib 'ATTEST_TPM2_BIN=/nonexistent; attest_tpm2_volume_tpm "$W/crypttab" passphrase'
+case_rc "without the binary, a volume counts as TPM" 0
 
 printf 'a %s none luks\nb %s /dev/urandom swap\n' "$WORK/passphrase.img" "$WORK/tpm.img" > "$WORK/crypttab-none"
 lib 'attest_tpm2_volumes_tpm $W/crypttab-none'
@@ -175,7 +179,9 @@ swtpm_start "$WORK/tpm"
 export TPM2TOOLS_TCTI="$TCTI"
 before=$(TSS2_LOG=all+none tpm2_pcrread -T "$TCTI" sha256:7 2> /dev/null | sed -n 's/.*0x//p')
 DEVICES=/dev/null lib 'attest_tpm2_gate tpm'
-case_rc "a TPM that appears after a no-TPM decision: capped before the unlock" 0 'a TPM appeared after this boot found none: PCRs 7 capped'
+# The cap is the image's PCR 7 and, asked at boot, what the volumes there
+# now are sealed to: this crypttab has some that cannot be read, so all.
+case_rc "a TPM that appears after a no-TPM decision: capped before the unlock" 0 'a TPM appeared after this boot found none: PCRs 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,23 capped'
 after=$(TSS2_LOG=all+none tpm2_pcrread -T "$TCTI" sha256:7 2> /dev/null | sed -n 's/.*0x//p')
 if [ -n "$before" ] && [ -n "$after" ] && [ "$before" != "$after" ]; then
 	pass "PCR 7 moved ($before -> $after)"
@@ -183,6 +189,40 @@ else
 	fail "PCR 7 moved" "before '$before', after '$after'"
 fi
 same "the verdict is now capped" "$(cat "$WORK/run/gate" 2> /dev/null)" capped
+
+# A refused boot going on for passphrases (gate "capped"): before a volume
+# whose TPM unlock is bound to no PCR opens, the TPM is taken from its
+# driver (sysfs unbind); here the chip stays in the fake sysfs, as if the
+# unbind had not taken, so the boot must power off. Every volume's gate
+# caps again first (the swtpm above, through the TCTI).
+reset_state ON_FAILURE=passphrase HALT_DELAY=0
+mkdir -p "$WORK/sys/devices/MSFT0101:00/driver" "$WORK/sys/class/tpm/tpm0"
+: > "$WORK/sys/devices/MSFT0101:00/driver/unbind"
+ln -s "../../../devices/MSFT0101:00" "$WORK/sys/class/tpm/tpm0/device"
+echo capped > "$WORK/run/gate"
+DEVICES=/dev/null lib 'attest_tpm2_gate tpm'
+case_rc "capped boot, a volume bound to PCRs: opens, TPM left alone" 0
+if [ -s "$WORK/sys/devices/MSFT0101:00/driver/unbind" ]; then
+	fail "the TPM was not unbound for it" "$(cat "$WORK/sys/devices/MSFT0101:00/driver/unbind")"
+else
+	pass "the TPM was not unbound for it"
+fi
+# halt never returns: it is stopped once it has powered off (a stub).
+DEVICES=/dev/null lib 'attest_tpm2_gate unbound > "$W/u.out" 2>&1 & sleep 3; kill $! 2> /dev/null; cat "$W/u.out"'
+if [ "$(cat "$WORK/sys/devices/MSFT0101:00/driver/unbind")" = "MSFT0101:00" ]; then
+	pass "capped boot, a volume bound to no PCR: the TPM device is unbound from its driver"
+else
+	fail "capped boot, a volume bound to no PCR: the TPM device is unbound from its driver" \
+		"unbind holds '$(cat "$WORK/sys/devices/MSFT0101:00/driver/unbind")'"
+fi
+case $OUT in
+*"could not be taken away"*"STUB poweroff"*) pass "a TPM still there after the unbind: power off" ;;
+*) fail "a TPM still there after the unbind: power off" "$OUT" ;;
+esac
+rm -rf "$WORK/sys/devices" "$WORK/sys/class/tpm/tpm0"
+lib 'attest_tpm2_gate "*"'
+case_rc "capped boot, every volume, no TPM left: goes on" 0 'taken from its driver until reboot'
+
 
 # halt says why, and waits ATTEST_TPM2_HALT_DELAY before it powers off
 # (the power-off commands are stubs here, and sysrq a plain file).

@@ -16,10 +16,10 @@ set -eu
 
 group_packages() {
 	case $1 in
-	demo) echo "build-essential pkg-config libtss2-dev libssl-dev
+	demo) echo "build-essential pkg-config libtss2-dev libssl-dev libjson-c-dev
 		swtpm swtpm-tools tpm2-tools openssl python3" ;;
 	check) group_packages demo
-		echo "libcmocka-dev musl-tools dpkg-dev xz-utils file clang libclang-rt-14-dev
+		echo "libcmocka-dev musl-tools cmake dpkg-dev xz-utils file clang libclang-rt-14-dev
 		qemu-system-x86 mmdebstrap systemd cryptsetup-bin
 		autoconf automake libtool autoconf-archive libltdl-dev binutils linux-libc-dev
 		debian-archive-keyring time" ;;
