@@ -9,6 +9,7 @@
 #include "name.h"
 #include "pcr_list.h"
 #include "tr_blob.h"
+#include "word_list.h"
 
 /* Token types whose unlock asks no TPM. */
 static const char *const not_tpm[] = { "systemd-fido2", "systemd-pkcs11", "luks2-keyring" };
@@ -19,16 +20,6 @@ static const char *const systemd_known[] = {
 	"tpm2-policy-hash", "tpm2-pin", "tpm2_pubkey_pcrs", "tpm2_pubkey", "tpm2_salt",
 	"tpm2_srk", "tpm2_pcrlock",
 };
-
-static bool listed(const char *s, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(s, list[i]))
-			return true;
-	return false;
-}
 
 uint32_t token_pcr_array(json_object *a)
 {
@@ -91,7 +82,7 @@ static void systemd_tpm2(json_object *tok, struct token_facts *t)
 		(void)val;
 		/* A member added by a newer systemd may change what the sealing
 		 * depends on (as tpm2_pcrlock did): assume the worst. */
-		if (!listed(key, systemd_known, sizeof(systemd_known) / sizeof(systemd_known[0])))
+		if (!word_listed(key, systemd_known, WORD_LIST_LEN(systemd_known)))
 			t->pcrs = PCR_LOCALITY0;
 	}
 	if (json_object_object_get_ex(tok, "tpm2-pcrs", &v))
@@ -138,7 +129,7 @@ static int one_token(const char *id, json_object *tok, struct token_facts *t,
 		return fail(f, STATUS_VERIFY, "token %lu has no type", n);
 	s = json_object_get_string(type);
 	printable(t->type, sizeof(t->type), s);
-	if (listed(s, not_tpm, sizeof(not_tpm) / sizeof(not_tpm[0])))
+	if (word_listed(s, not_tpm, WORD_LIST_LEN(not_tpm)))
 		return STATUS_OK;
 	if (!strcmp(s, "systemd-tpm2")) {
 		systemd_tpm2(tok, t);

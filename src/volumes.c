@@ -15,6 +15,7 @@
 #include "pcr_list.h"
 #include "volume_source.h"
 #include "volumes.h"
+#include "word_list.h"
 
 #define CRYPTTAB_CAP ((size_t)256 * 1024)
 #define CMDLINE "/proc/cmdline"
@@ -27,16 +28,6 @@ static const char *const plain_keyscripts[] = {
 
 /* Keys that are random at each boot: swap and /tmp, nothing to unseal. */
 static const char *const random_keys[] = { "/dev/urandom", "/dev/random", "/dev/hw_random" };
-
-static bool in(const char *s, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(s, list[i]))
-			return true;
-	return false;
-}
 
 static void unresolved(struct volume *v, const char *what, bool absent,
 		       const struct failure *f)
@@ -134,8 +125,7 @@ void volume_decide(const struct crypttab_entry *e, const TPM2B_NAME *srk, struct
 	/* A keyscript other than Debian's may ask a TPM (tpm2-initramfs-tool does). */
 	if (crypttab_option(e->options, "keyscript", value, sizeof(value))) {
 		script = strrchr(value, '/') ? strrchr(value, '/') + 1 : value;
-		if (!in(script, plain_keyscripts,
-			sizeof(plain_keyscripts) / sizeof(plain_keyscripts[0]))) {
+		if (!word_listed(script, plain_keyscripts, WORD_LIST_LEN(plain_keyscripts))) {
 			v->kind = VOLUME_TPM;
 			v->pcrs = PCR_LOCALITY0;
 			v->pin = VOLUME_UNPINNED;
@@ -144,7 +134,7 @@ void volume_decide(const struct crypttab_entry *e, const TPM2B_NAME *srk, struct
 			return;
 		}
 	}
-	if (in(e->key, random_keys, sizeof(random_keys) / sizeof(random_keys[0])))
+	if (word_listed(e->key, random_keys, WORD_LIST_LEN(random_keys)))
 		return;
 	if (!e->source[0]) {
 		fail(&f, STATUS_VERIFY, "neither the crypttab nor the kernel command line "

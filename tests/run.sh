@@ -17,13 +17,10 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-passed=0
-failed=0
+# shellcheck source=SCRIPTDIR/lib/report.sh
+. "$here/lib/report.sh"
 count() {
-	p=$(grep -c '^PASS ' "$log")
-	f=$(grep -c '^FAIL ' "$log")
-	passed=$((passed + p))
-	failed=$((failed + f))
+	report_count "$log"
 }
 
 for t in "$build"/unit/test_*; do
@@ -65,5 +62,4 @@ if [ -f "$here/fuzz/run.sh" ] && [ "${SKIP_FUZZ:-0}" != 1 ]; then
 	count
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+report_end && [ "$REPORT_PASSED" -gt 0 ]

@@ -273,6 +273,7 @@ boot() {
 			-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
 	fi
 	limit=$boot_timeout
+	cr=$(printf '\r')
 	start=$(date +%s)
 	qemu-system-x86_64 "$@" > "$work/$name.qemu.log" 2>&1 &
 	qpid=$!
@@ -297,6 +298,12 @@ boot() {
 			resume=
 		fi
 		if [ -z "$send" ] && grep -Eq "$shell_re" "$blog"; then
+			sleep 2
+			break
+		fi
+		# A power-off by the library: the kernel's own shutdown may then
+		# wait on a stalled TPM until the timeout; nothing more will come.
+		if grep -q "attest-tpm2: powering off$cr\?\$" "$blog"; then
 			sleep 2
 			break
 		fi

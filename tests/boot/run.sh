@@ -37,6 +37,8 @@
 #   break       break=premount / rd.break=pre-trigger on the enrolled TPM:
 #               PCRs capped before that shell, the secret sealed to PCR 7
 #               before it does not unseal there
+#   rootwait    a verified check, then a root device that never comes: the
+#               same at the shell each generator offers then
 #   jump        (systemd) rd.systemd.unit=initrd-switch-root.target, foreign
 #               TPM, unencrypted root
 #   notpm-passphrase  no TPM under the shipped ON_FAILURE=passphrase: no
@@ -73,27 +75,19 @@ bin=$(readlink -f "$1")
 
 work=$(mktemp -d /tmp/attest-tpm2-boot.XXXXXX)
 cleanup() {
-	if [ "${ATTEST_TPM2_KEEP:-0}" = 1 ] || [ "$failed" -gt 0 ]; then
+	if [ "${ATTEST_TPM2_KEEP:-0}" = 1 ] || [ "$REPORT_FAILED" -gt 0 ]; then
 		log "logs kept in $work"
 	else
 		rm -rf "$work"
 	fi
 }
-passed=0
-failed=0
+# shellcheck source=SCRIPTDIR/../lib/report.sh
+. "$repo/tests/lib/report.sh"
 trap cleanup EXIT
 trap 'exit 2' INT TERM
 boot_timeout=${ATTEST_TPM2_BOOT_TIMEOUT:-150}
 t0=$(date +%s)
 
-pass() {
-	passed=$((passed + 1))
-	echo "PASS $*"
-}
-fail() {
-	failed=$((failed + 1))
-	echo "FAIL $*"
-}
 
 ensure_packages
 
@@ -658,6 +652,8 @@ done
 # Each as an attacker would try it; each passes only when nothing was
 # unlocked and no switch-root happened.
 # The TPM's own answer is logged: 0x99d is TPM_RC_POLICY_FAIL (PCR 7 moved).
+# A root no disk carries.
+nouuid=00000000-0000-4000-8000-0000000000ad
 unseal_cmd='cd /run/test-seal|export TPM2TOOLS_TCTI=device:/dev/tpmrm0 TSS2_LOG=esys+error|tpm2_unseal -c seal.ctx -p pcr:sha256:7|echo ATTEST-TPM2-TEST UNSEAL-RC=$?'
 edit_cmd='echo ATTEST_TPM2_POLICY=off > /etc/attest-tpm2.conf|exit'
 for fl in ${ATTEST_TPM2_BYPASS_FLAVOURS-$flavours}; do
@@ -699,7 +695,16 @@ for fl in ${ATTEST_TPM2_BYPASS_FLAVOURS-$flavours}; do
 	initramfs-tools) brk=break=premount ;;
 	*) brk=rd.break=pre-trigger ;;
 	esac
-	boot "break-$fl" "$kbz" "$img" "$work/tpm-a" "$args attest_test_seal $brk" "$unseal_cmd" 'UNSEAL-RC=[0-9]'
+	boot "break-$fl" "$kbz" "$img" "$work/tpm-a" "$args attest_test_seal $brk" "$unseal_cmd" 'UNSEAL-RC=[0-9]' &
+	# A root device that never comes, after a verified check: the shell
+	# each generator then offers has capped PCRs too.
+	case "$fl" in
+	initramfs-tools) wargs="root=/dev/disk/by-uuid/$nouuid ro rootdelay=5" ;;
+	dracut-classic) wargs="root=UUID=$nouuid ro rd.luks=0 rd.retry=10 rd.info" ;;
+	dracut-systemd) wargs="root=UUID=$nouuid ro rd.luks=0 rd.timeout=10 rd.info" ;;
+	esac
+	boot "rootwait-$fl" "$kbz" "$img" "$work/tpm-a" "$wargs attest_test_seal" "$unseal_cmd" 'UNSEAL-RC=[0-9]' "$plain" &
+	wait
 	# The default ON_FAILURE=passphrase, on a foreign TPM: PCR 7 capped
 	# first, then the boot goes on and only a passphrase can unlock (the
 	# test's key file stands for the owner typing it).
@@ -767,6 +772,8 @@ for fl in ${ATTEST_TPM2_BYPASS_FLAVOURS-$flavours}; do
 	expect "race-$fl" stopped 'attest-tpm2: FATAL'
 	expect "break-$fl" stopped 'before the check it unseals to: attest-test-secret' \
 		'PCRs 7 capped before this shell' 'UNSEAL-RC=[1-9]' '!UNSEAL-RC=0' '0x0*99d'
+	expect "rootwait-$fl" stopped 'before the check it unseals to: attest-test-secret' 'TPM verified' \
+		'PCRs 7 capped before this shell' 'UNSEAL-RC=[1-9]' '!UNSEAL-RC=0' '0x0*99d'
 done
 
 # ------------------------------------------------------- the booted system
@@ -795,5 +802,5 @@ else
 	fail "host-root (cannot build the Debian 12 root: $(tail -n 3 "$work/host/root.err" "$work/host/install.log" 2> /dev/null | tr '\n' ' '))"
 fi
 
-echo "$passed passed, $failed failed ($(($(date +%s) - t0))s)"
-[ "$failed" -eq 0 ]
+REPORT_NOTE="$(($(date +%s) - t0))s"
+report_end

@@ -231,15 +231,42 @@ fi
 in_root it env TPM2TOOLS_TCTI="$tcti" clevis luks bind -y -k "$work/disk-cl.img.pass" \
 	-d "$work/disk-cl.img" tpm2 '{"pcr_bank":"sha256","pcr_ids":"7"}' > "$work/clevis-bind.log" 2>&1 ||
 	enroll_ok="no (clevis luks bind: $(tail -n 3 "$work/clevis-bind.log" | tr '\n' ' '))"
+# flush_tpm: what the tools above left loaded (swtpm over TCP has no
+# resource manager): transient objects, loaded and saved sessions.
+flush_tpm() {
+	for f in -t -l -s; do
+		in_root it tpm2_flushcontext -T "$tcti" "$f" > /dev/null 2>&1
+	done
+}
 if [ "$suite" = bookworm ]; then
+	flush_tpm
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/pcrsign.key" 2> /dev/null &&
+		openssl pkey -in "$work/pcrsign.key" -pubout -out "$work/pcrsign.pem" 2> /dev/null ||
+		enroll_ok="no (openssl cannot make the PCR signing key)"
+	in_root dr env PASSWORD="$pass_sp" systemd-cryptenroll --tpm2-device="$tcti" \
+		--tpm2-public-key="$work/pcrsign.pem" --tpm2-public-key-pcrs=11 --tpm2-pcrs= \
+		"$work/disk-sp.img" > "$work/cryptenroll-sp.log" 2>&1 ||
+		enroll_ok="no (systemd-cryptenroll --tpm2-public-key: $(tail -n 3 "$work/cryptenroll-sp.log" | tr '\n' ' '))"
+	flush_tpm
+	in_root it env TPM2TOOLS_TCTI="$tcti" clevis luks bind -y -k "$work/disk-cln.img.pass" \
+		-d "$work/disk-cln.img" tpm2 '{"pcr_bank":"sha256"}' > "$work/clevis-bind-nopcr.log" 2>&1 ||
+		enroll_ok="no (clevis luks bind without pcr_ids: $(tail -n 3 "$work/clevis-bind-nopcr.log" | tr '\n' ' '))"
 	# A token pinned to another key than the SRK the check certifies:
 	# disk-sd's token, with the serialized ESYS_TR of an RSA primary added
-	# as its tpm2_srk (what systemd 255 and later pin).
+	# as its tpm2_srk (what systemd 255 and later pin); tpm2-tools serialize
+	# persistent handles only, so it is made persistent for the while.
 	cp "$work/disk-sd.img" "$work/disk-sdf.img"
+	flush_tpm
 	# shellcheck disable=SC2016 # the inner shell expands its own arguments
-	in_root it sh -c 'tpm2_createprimary -T "$1" -Q -C o -G rsa2048 -c "$2/foreign.ctx" &&
-		tpm2_readpublic -T "$1" -Q -c "$2/foreign.ctx" -t "$2/foreign.tr" && tpm2_flushcontext -T "$1" -t' \
-		sh "$tcti" "$work" > "$work/foreign.log" 2>&1 || enroll_ok="no (a foreign SRK: $(tail -n 2 "$work/foreign.log" | tr '\n' ' '))"
+	in_root it sh -c 'T=$1 W=$2
+		tpm2_createprimary -T "$T" -Q -C o -G rsa2048 -c "$W/foreign.ctx" &&
+			tpm2_evictcontrol -T "$T" -Q -C o -c "$W/foreign.ctx" 0x81000101 &&
+			tpm2_readpublic -T "$T" -Q -c 0x81000101 -t "$W/foreign.tr"
+		rc=$?
+		tpm2_evictcontrol -T "$T" -Q -C o -c 0x81000101 2> /dev/null
+		tpm2_flushcontext -T "$T" -t
+		exit $rc' sh "$tcti" "$work" > "$work/foreign.log" 2>&1 ||
+		enroll_ok="no (a foreign SRK: $(tail -n 2 "$work/foreign.log" | tr '\n' ' '))"
 	cryptsetup token export --token-id 0 "$work/disk-sdf.img" |
 		python3 -c 'import json, sys, base64
 t = json.load(sys.stdin)
@@ -248,16 +275,6 @@ print(json.dumps(t))' "$work/foreign.tr" > "$work/foreign.json" &&
 		cryptsetup token remove --token-id 0 "$work/disk-sdf.img" &&
 		cryptsetup token import --token-id 0 --json-file "$work/foreign.json" "$work/disk-sdf.img" ||
 		enroll_ok="no (cannot pin the token to the foreign SRK)"
-	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/pcrsign.key" 2> /dev/null &&
-		openssl pkey -in "$work/pcrsign.key" -pubout -out "$work/pcrsign.pem" 2> /dev/null ||
-		enroll_ok="no (openssl cannot make the PCR signing key)"
-	in_root dr env PASSWORD="$pass_sp" systemd-cryptenroll --tpm2-device="$tcti" \
-		--tpm2-public-key="$work/pcrsign.pem" --tpm2-public-key-pcrs=11 --tpm2-pcrs= \
-		"$work/disk-sp.img" > "$work/cryptenroll-sp.log" 2>&1 ||
-		enroll_ok="no (systemd-cryptenroll --tpm2-public-key: $(tail -n 3 "$work/cryptenroll-sp.log" | tr '\n' ' '))"
-	in_root it env TPM2TOOLS_TCTI="$tcti" clevis luks bind -y -k "$work/disk-cln.img.pass" \
-		-d "$work/disk-cln.img" tpm2 '{"pcr_bank":"sha256"}' > "$work/clevis-bind-nopcr.log" 2>&1 ||
-		enroll_ok="no (clevis luks bind without pcr_ids: $(tail -n 3 "$work/clevis-bind-nopcr.log" | tr '\n' ' '))"
 fi
 swtpm_tcp_stop "$port"
 if [ "$enroll_ok" = yes ] && cryptsetup luksDump "$work/disk-sd.img" | grep -q 'systemd-tpm2' &&

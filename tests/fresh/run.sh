@@ -10,9 +10,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 # shellcheck source=SCRIPTDIR/../lib/debian_root.sh
 . "$here/../lib/debian_root.sh"
+# shellcheck source=SCRIPTDIR/../lib/report.sh
+. "$here/../lib/report.sh"
 suite=bookworm
-passed=0
-failed=0
 root=
 die() {
 	echo "fresh: $*" >&2
@@ -37,13 +37,7 @@ mkdir -p "$root/src"
 debian_root_enter "$root" || die "cannot mount /proc, /sys and /dev in the root"
 
 check() {
-	if [ "$2" -eq 0 ]; then
-		passed=$((passed + 1))
-		echo "PASS $1"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1"
-	fi
+	if [ "$2" -eq 0 ]; then pass "$1"; else fail "$1"; fi
 }
 
 if chroot "$root" sh -c 'command -v pkg-config || dpkg-query -W libtss2-dev' >/dev/null 2>&1; then
@@ -61,5 +55,4 @@ check "make demo, the first command on a brand-new machine ($(($(date +%s) - sta
 grep -q 'Enroll' "$root/demo.log"
 check "the demo ran its steps" $?
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report_end

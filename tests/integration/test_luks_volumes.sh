@@ -19,16 +19,9 @@ suite_cleanup() {
 suite_work
 
 # The certified SRK of a real TPM, and a token pin for it.
-swtpm_provision "$WORK/a" nocert || { fail "provision" "swtpm_setup failed"; exit 1; }
-swtpm_start "$WORK/a"
-if ! "$BIN" -T "$TCTI" --eksign > "$WORK/a.name" ||
-	! "$BIN" -T "$TCTI" --certify owner -n "$WORK/a.name" --public "$WORK/srk" \
-		--token-pin "$WORK/pin" > /dev/null; then
-	fail "certify" "the binary failed"
-	exit 1
-fi
-swtpm_stop "$WORK/a"
-read -r pin < "$WORK/pin"
+certified_srk "$WORK/a"
+cp "$WORK/a.tpm2b_public" "$WORK/srk"
+read -r pin < "$WORK/a.pin"
 
 printf 'test-key' > "$WORK/key"
 : > "$WORK/crypttab"

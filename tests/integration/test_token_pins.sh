@@ -23,15 +23,7 @@ suite_work
 
 # The certified SRK of TPM A (the enrolled one) and of TPM B (a foreign one).
 for t in a b; do
-	swtpm_provision "$WORK/$t" nocert || { fail "provision $t" "swtpm_setup failed"; exit 1; }
-	swtpm_start "$WORK/$t"
-	if ! "$BIN" -T "$TCTI" --eksign > "$WORK/$t.name" ||
-		! "$BIN" -T "$TCTI" --certify owner -n "$WORK/$t.name" --public "$WORK/$t.tpm2b_public" \
-			--token-pin "$WORK/$t.pin" > /dev/null; then
-		fail "certify $t" "the binary failed"
-		exit 1
-	fi
-	swtpm_stop "$WORK/$t"
+	certified_srk "$WORK/$t"
 done
 read -r pin_a < "$WORK/a.pin"
 read -r pin_b < "$WORK/b.pin"

@@ -1,10 +1,8 @@
 # Assertions for the integration tests (POSIX sh). Each prints one
 # "PASS name" or "FAIL name: why" line; tests/run.sh counts them.
 
-FAILS=0
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; FAILS=$((FAILS + 1)); }
+# shellcheck source=SCRIPTDIR/report.sh
+. "$(dirname "$0")/../lib/report.sh"
 
 # require LABEL TOOL...: every TOOL is installed (make's deps targets
 # install them), or one FAIL line names the first missing one and the suite stops.
@@ -67,6 +65,7 @@ no_file() {
 	fi
 }
 
+# finish: the suite's status (tests/run.sh counts its lines and closes).
 finish() {
-	[ "$FAILS" -eq 0 ]
+	[ "$REPORT_FAILED" -eq 0 ]
 }

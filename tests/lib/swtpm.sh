@@ -110,6 +110,22 @@ suite_work_cleanup() {
 	rm -rf "$WORK"
 }
 
+# certified_srk DIR: a swtpm provisioned in DIR (no EK certificate), its
+# owner SRK certified by the binary ($BIN): DIR.name (the signing EK's
+# name), DIR.tpm2b_public and DIR.pin (the SRK, as a token pins it). The
+# swtpm is left stopped. Needs check.sh; a failure ends the suite.
+certified_srk() {
+	swtpm_provision "$1" nocert || { fail "provision $1" "swtpm_setup failed"; exit 1; }
+	swtpm_start "$1"
+	if ! "$BIN" -T "$TCTI" --eksign > "$1.name" ||
+		! "$BIN" -T "$TCTI" --certify owner -n "$1.name" --public "$1.tpm2b_public" \
+			--token-pin "$1.pin" > /dev/null; then
+		fail "certify $1" "the binary failed"
+		exit 1
+	fi
+	swtpm_stop "$1"
+}
+
 # one_swtpm [nocert]: suite_work, then the swtpm in WORK/tpm provisioned
 # and running, and TPM2TOOLS_TCTI pointing at it. Needs check.sh for fail.
 one_swtpm() {

@@ -22,20 +22,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/swtpm.sh"
 suite=bookworm
 kver=6.12.0-pkgtest
-passed=0
-failed=0
+# shellcheck source=SCRIPTDIR/../lib/report.sh
+. "$here/../lib/report.sh"
 root=
 die() {
 	echo "package: $*" >&2
 	exit 1
-}
-pass() {
-	passed=$((passed + 1))
-	echo "PASS $*"
-}
-fail() {
-	failed=$((failed + 1))
-	echo "FAIL $*"
 }
 tpms=
 cleanup() {
@@ -280,5 +272,4 @@ else pass "removal rebuilt the image without the check"; fi
 if [ -z "$left" ]; then pass "nothing else of the package is left"
 else fail "nothing else of the package is left: $left"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report_end

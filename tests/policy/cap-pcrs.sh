@@ -22,8 +22,8 @@ command -v cryptsetup > /dev/null 2>&1 || {
 work=$(mktemp -d /tmp/attest-tpm2-cap.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 2' INT TERM
-passed=0
-failed=0
+# shellcheck source=SCRIPTDIR/../lib/report.sh
+. "$here/../lib/report.sh"
 
 # luks NAME: an empty LUKS2 header in $work/NAME.img
 luks() {
@@ -69,13 +69,7 @@ case_() {
 	printf 'ATTEST_TPM2_BINARY=%s\n' "$bin" >> "$work/conf"
 	got=$(sh -c '. "$1"; ATTEST_TPM2_CONF=$2/conf; attest_tpm2_say() { :; }
 		attest_tpm2_build_config; attest_tpm2_build_cap_pcrs "$2/crypttab"' sh "$lib" "$work" 2>&1)
-	if [ "$got" = "$want" ]; then
-		passed=$((passed + 1))
-		echo "PASS $n"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $n: expected '$want', got '$got'"
-	fi
+	report_same "$n" "$want" "$got"
 }
 
 luks plain
@@ -121,5 +115,4 @@ case_ config-overrides 3,9 'ATTEST_TPM2_CAP_PCRS=3,9' "root $work/sd.img none lu
 case_ config-garbage-caps-all 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,23 'ATTEST_TPM2_CAP_PCRS=07' "root $work/sd.img none luks"
 case_ config-empty-computes 7,8 'ATTEST_TPM2_CAP_PCRS=' "root $work/sd.img none luks"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report_end

@@ -14,8 +14,8 @@ lib=$(cd "$here/../.." && pwd)/policy/attest-tpm2-lib.sh
 work=$(mktemp -d /tmp/attest-tpm2-policy.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 2' INT TERM
-passed=0
-failed=0
+# shellcheck source=SCRIPTDIR/../lib/report.sh
+. "$here/../lib/report.sh"
 skipped=0
 
 shells=
@@ -79,13 +79,7 @@ check() {
 		# A shell error (or any stray output) is a failure in itself.
 		set -- "$1" "$2" "$3 [stderr: $(head -c 200 "$work/stderr" | tr '\n' ' ')]"
 	fi
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1))
-		echo "PASS $1"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $1: expected '$2', got '$3'"
-	fi
+	report_same "$@"
 }
 
 # ---------------------------------------------------------------- the table
@@ -340,11 +334,12 @@ END" "$got"
 END" "$got"
 			;;
 		esac
-		echo "$passed $failed" > "$work/counts"
+		# The loop is a pipeline's: its counts go out through a file.
+		echo "$REPORT_PASSED $REPORT_FAILED" > "$work/counts"
 	done
-	read -r passed failed < "$work/counts"
+	read -r REPORT_PASSED REPORT_FAILED < "$work/counts"
 done
 IFS=$oldifs
 
-echo "$passed passed, $failed failed${skipped:+ ($skipped shells skipped)}"
-[ "$failed" -eq 0 ]
+REPORT_NOTE="$skipped shells skipped"
+report_end
