@@ -24,6 +24,9 @@
 #              attest_tpm2_shell_cap
 #                                 before every initramfs shell: PCRs capped,
 #                                 or no TPM, or power off
+#              attest_tpm2_switch_root_cap
+#                                 the same before switch-root, when the
+#                                 command line asks for a shell there
 #
 # The design, in one paragraph: the check leaves a flag, $ATTEST_TPM2_RUN/gate,
 # only when the boot may unlock (verified, policy warn/off, or refused with
@@ -957,6 +960,49 @@ attest_tpm2_shell_cap() {
 		fi
 	fi
 	attest_tpm2_halt "the TPM could not be capped before a shell"
+}
+
+# attest_tpm2_cmdline_shell: the first word of the kernel command line that
+# asks the booted system for a shell or for another init than its own, or
+# nothing: that shell, once the root is unlocked, is as good as one in the
+# initramfs. (rdinit= replaces the initramfs itself: see the README.)
+attest_tpm2_cmdline_shell() {
+	_at_l=
+	[ -r "$ATTEST_TPM2_CMDLINE" ] && read -r _at_l < "$ATTEST_TPM2_CMDLINE"
+	case $- in
+	*f*) _at_noglob=1 ;;
+	*) _at_noglob= ;;
+	esac
+	set -f
+	_at_w=
+	for _at_a in $_at_l; do
+		case "$_at_a" in
+		init=/sbin/init | init=/usr/sbin/init | init=/lib/systemd/systemd | init=/usr/lib/systemd/systemd) ;;
+		init=* | single | s | S | 1 | -s | emergency | -b | systemd.unit=rescue* | \
+			systemd.unit=emergency* | *debug_shell*)
+			_at_w=$_at_a
+			break
+			;;
+		esac
+	done
+	[ -n "$_at_noglob" ] || set +f
+	printf '%s' "$_at_w"
+}
+
+# attest_tpm2_switch_root_cap: right before switch-root. When the command
+# line asks the booted system for a shell or another init, the PCRs are
+# capped first; a TPM that is there but cannot be capped powers off.
+attest_tpm2_switch_root_cap() {
+	_at_sw=$(attest_tpm2_cmdline_shell)
+	[ -n "$_at_sw" ] || return 0
+	attest_tpm2_load
+	[ "$ATTEST_TPM2_POLICY" != off ] || return 0
+	[ -n "$(attest_tpm2_tpm_present)" ] || return 0
+	if attest_tpm2_cap; then
+		attest_tpm2_say "PCRs $ATTEST_TPM2_CAP_PCRS capped before switch-root: the kernel command line asks for $_at_sw"
+		return 0
+	fi
+	attest_tpm2_halt "the TPM could not be capped before switch-root, and the kernel command line asks for $_at_sw"
 }
 
 # attest_tpm2_ek_handle NAMEFILE: set ATTEST_TPM2_EK_HANDLE to the persistent

@@ -119,10 +119,15 @@ install() {
             "$systemdsystemunitdir/emergency.service.d/attest-tpm2.conf"
         inst_simple "$moddir/attest-tpm2-shell.conf" \
             "$systemdsystemunitdir/rescue.service.d/attest-tpm2.conf"
+        inst_simple "$moddir/attest-tpm2-shell.conf" \
+            "$systemdsystemunitdir/debug-shell.service.d/attest-tpm2.conf"
+        inst_simple "$moddir/attest-tpm2-switch-root.conf" \
+            "$systemdsystemunitdir/initrd-switch-root.service.d/attest-tpm2-shell.conf"
         $SYSTEMCTL -q --root "$initdir" enable attest-tpm2.service
     else
         inst_hook pre-trigger 10 "$moddir/attest-tpm2-hook.sh"
         inst_hook pre-trigger 90 "$moddir/attest-tpm2-gate.sh"
+        inst_hook pre-pivot 95 "$moddir/attest-tpm2-switch-root.sh"
         # Every unlock path asks, right before it opens a volume: 90crypt
         # (installed before this module) runs cryptroot-ask for each LUKS
         # device; ours asks the gate for that volume, then runs the real one.

@@ -148,14 +148,14 @@ in_namespace() {
 }
 
 # interposer_start LISTEN UPSTREAM BUSLOG PREFIX MODE...: the bus
-# interposer (tests/boot/unlock/interposer.py) between QEMU (LISTEN) and
+# interposer (tests/lib/qemu_tpm_interposer.py) between QEMU (LISTEN) and
 # swtpm's control socket (UPSTREAM), in MODE; its output in PREFIX.ready and
 # PREFIX.err. Sets interposer_pid; returns 1, with the interposer's error in
 # PREFIX.err, when it is not ready within 10 s.
 interposer_start() {
 	_is_listen=$1 _is_up=$2 _is_bus=$3 _is_pre=$4
 	shift 4
-	/usr/bin/python3 "$repo/tests/boot/unlock/interposer.py" --listen "$_is_listen" \
+	/usr/bin/python3 "$repo/tests/lib/qemu_tpm_interposer.py" --listen "$_is_listen" \
 		--upstream "$_is_up" --log "$_is_bus" --mode "$@" > "$_is_pre.ready" 2> "$_is_pre.err" &
 	interposer_pid=$!
 	_is_i=0
@@ -192,7 +192,7 @@ shell_re='Dropping to debug shell|Entering emergency mode|\(initramfs\) |You are
 # would, and stops 5 s after UNTIL shows in the log instead: a regex, or
 # N:regex for N matching lines.
 # TPMSTATE+stall: the TPM never answers the check's first Certify (a bus
-# interposer, tests/boot/unlock/interposer.py, withholds it and answers
+# interposer, tests/lib/qemu_tpm_interposer.py, withholds it and answers
 # QEMU's control channel itself; bus log in NAME.bus). TPMSTATE+pause: the
 # TPM stops answering once its driver is up (the test image's early script
 # says so when the command line has attest_test_ready), until the log says

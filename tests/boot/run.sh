@@ -16,6 +16,8 @@
 #   hang     the TPM never answers the check's first Certify (a bus
 #            interposer withholds it): refused in bounded time, and, as the
 #            cap cannot reach it either, powered off rather than a shell
+#   rescue   good, with systemd.unit=rescue.target: the PCRs are capped
+#            before switch-root, as that shell would run with the root open
 #   hostonly (dracut) good, from a --hostonly image built on a host with no
 #            TPM driver loaded: the test kernel's TPM drivers are modules, so
 #            this unlocks only if the image carries and loads them (every
@@ -560,6 +562,10 @@ expect() {
 		grep -Eq "$unlock_re" "$l" && why="$why UNLOCK-ATTEMPTED"
 		grep -q "ATTEST-TPM2-TEST MARKER" "$l" && why="$why ROOT-REACHED"
 		;;
+	# A shell came, whatever was opened before it.
+	shell)
+		grep -Eq "$shell_re" "$l" || why="$why no-shell"
+		;;
 	# Whatever stopped it: nothing unlocked and no switch-root.
 	stopped)
 		grep -Eq "$unlock_re" "$l" && why="$why UNLOCK-ATTEMPTED"
@@ -631,7 +637,11 @@ for fl in ${ATTEST_TPM2_MATRIX_FLAVOURS-$flavours}; do
 	boot "hang-$fl" "$kbz" "$img" "$work/tpm-a+stall" "$args" &
 	boot "unenrolled-$fl" "$kbz" "$work/$fl-unenrolled.img" "$work/tpm-a" "$args" &
 	wait
-	[ "$fl" = initramfs-tools ] || boot "hostonly-$fl" "$kbz" "$work/$fl-hostonly.img" "$work/tpm-a" "$args"
+	[ "$fl" = initramfs-tools ] || boot "hostonly-$fl" "$kbz" "$work/$fl-hostonly.img" "$work/tpm-a" "$args" &
+	# The root asked for its rescue shell: capped before switch-root (the
+	# test root's init ignores the word, prints its marker and powers off).
+	boot "rescue-$fl" "$kbz" "$img" "$work/tpm-a" "$args systemd.unit=rescue.target"
+	wait
 	expect "unenrolled-$fl" untouched ''
 	expect "good-$fl" unlocked 'signing EK, persistent at 0x81010100'
 	timing "good-$fl"
@@ -646,6 +656,8 @@ for fl in ${ATTEST_TPM2_MATRIX_FLAVOURS-$flavours}; do
 	expect "hang-$fl" halted 'did not finish within|TPM is unreachable' 'could NOT cap PCRs 7' \
 		'no shell with live PCRs'
 	[ "$fl" = initramfs-tools ] || expect "hostonly-$fl" unlocked ''
+	expect "rescue-$fl" opened 'TPM verified' \
+		'PCRs 7 capped before switch-root: the kernel command line asks for systemd.unit=rescue.target'
 done
 
 # ------------------------------------------------------------ bypass cases
@@ -772,7 +784,7 @@ for fl in ${ATTEST_TPM2_BYPASS_FLAVOURS-$flavours}; do
 	expect "race-$fl" stopped 'attest-tpm2: FATAL'
 	expect "break-$fl" stopped 'before the check it unseals to: attest-test-secret' \
 		'PCRs 7 capped before this shell' 'UNSEAL-RC=[1-9]' '!UNSEAL-RC=0' '0x0*99d'
-	expect "rootwait-$fl" stopped 'before the check it unseals to: attest-test-secret' 'TPM verified' \
+	expect "rootwait-$fl" shell 'before the check it unseals to: attest-test-secret' 'TPM verified' \
 		'PCRs 7 capped before this shell' 'UNSEAL-RC=[1-9]' '!UNSEAL-RC=0' '0x0*99d'
 done
 
@@ -802,5 +814,6 @@ else
 	fail "host-root (cannot build the Debian 12 root: $(tail -n 3 "$work/host/root.err" "$work/host/install.log" 2> /dev/null | tr '\n' ' '))"
 fi
 
+# shellcheck disable=SC2034 # read by report_end (tests/lib/report.sh)
 REPORT_NOTE="$(($(date +%s) - t0))s"
 report_end

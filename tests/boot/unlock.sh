@@ -77,6 +77,8 @@ ulib=$here/unlock
 . "$ulib/lib.sh"
 # shellcheck source=SCRIPTDIR/../lib/install.sh
 . "$repo/tests/lib/install.sh"
+# shellcheck source=SCRIPTDIR/../lib/report.sh
+. "$repo/tests/lib/report.sh"
 suite=${ATTEST_TPM2_SUITE:-bookworm}
 case "$suite" in
 bookworm | trixie) ;;
@@ -95,13 +97,11 @@ fi
 [ -x "$bin" ] || die "$bin: not an executable"
 
 work=$(mktemp -d /tmp/attest-tpm2-unlock.XXXXXX)
-passed=0
-failed=0
 cleanup() {
 	for p in "$work"/*.pid "$work"/b-*/swtpm.pid; do
 		[ -s "$p" ] && kill "$(cat "$p")" 2> /dev/null
 	done
-	if [ "${ATTEST_TPM2_KEEP:-0}" = 1 ] || [ "$failed" -gt 0 ]; then
+	if [ "${ATTEST_TPM2_KEEP:-0}" = 1 ] || [ "$REPORT_FAILED" -gt 0 ]; then
 		log "logs kept in $work"
 	else
 		rm -rf --one-file-system "$work"
@@ -113,14 +113,6 @@ boot_timeout=${ATTEST_TPM2_BOOT_TIMEOUT:-150}
 settle=10
 t0=$(date +%s)
 
-pass() {
-	passed=$((passed + 1))
-	echo "PASS $*"
-}
-fail() {
-	failed=$((failed + 1))
-	echo "FAIL $*"
-}
 
 # Host packages: QEMU, swtpm, the disk tools and mmdebstrap.
 missing=
@@ -669,5 +661,6 @@ done
 
 echo "seconds per boot (flavour, case, boot, refusal message at kernel time):"
 column -t "$work/matrix" 2> /dev/null || cat "$work/matrix"
-echo "$passed passed, $failed failed ($(($(date +%s) - t0))s)"
-[ "$failed" -eq 0 ]
+# shellcheck disable=SC2034 # read by report_end (tests/lib/report.sh)
+REPORT_NOTE="$(($(date +%s) - t0))s"
+report_end

@@ -31,11 +31,8 @@ cd "$root" || exit 2
 mkdir -p "$build/obj" "$build/artifacts" || exit 2
 build=$(cd "$build" && pwd)
 
-failed=0
-fail() {
-	echo "FAIL $*"
-	failed=1
-}
+# shellcheck source=SCRIPTDIR/../lib/report.sh
+. "$here/../lib/report.sh"
 
 CC=${FUZZ_CC:-clang}
 # shellcheck disable=SC2089 # the quotes are for the compiler: VERSION is a string
@@ -150,7 +147,7 @@ for t in $targets; do
 	fi
 	# shellcheck disable=SC2046
 	if "$bin" -timeout=20 $(find "$corpus" -type f | sort) >"$log" 2>&1; then
-		echo "PASS fuzz $t corpus ($n inputs)"
+		pass "fuzz $t corpus ($n inputs)"
 	else
 		culprit=$(sed -n 's/^Running: //p' "$log" | tail -n 1)
 		why=$(grep -m 1 -E '^SUMMARY|ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error' "$log")
@@ -167,11 +164,11 @@ for t in $targets; do
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	if [ $rc -eq 0 ] && [ -n "$execs" ]; then
-		echo "PASS fuzz $t $seconds s, $execs execs"
+		pass "fuzz $t $seconds s, $execs execs"
 	else
 		crash=$(sed -n 's/.*Test unit written to \([^ ]*\).*/\1/p' "$log" | tail -n 1)
 		why=$(grep -m 1 -E '^SUMMARY|ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error' "$log")
 		fail "fuzz $t $seconds s: ${why:-exited $rc}; input ${crash:-not saved} (log $log)"
 	fi
 done
-exit $failed
+report_end

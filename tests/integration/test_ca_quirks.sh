@@ -8,8 +8,7 @@
 # EK of a swtpm, so every case runs the whole --attest.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
+. "$here/lib/suite.sh"
 . "$here/lib/quirky_pki.sh"
 . "$here/lib/install.sh"
 

@@ -3,8 +3,7 @@
 # tpm2-tools and openssl. Needs BIN (the binary under test).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
+. "$here/lib/suite.sh"
 
 WORK=$(mktemp -d)
 cleanup() {

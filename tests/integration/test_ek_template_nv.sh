@@ -12,9 +12,7 @@
 # Needs BIN (the binary under test).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
-PYTHON=/usr/bin/python3
+. "$here/lib/suite.sh"
 
 WORK=$(mktemp -d)
 proxy_pid=

@@ -6,8 +6,7 @@
 # hides it) unless --allow-tofu.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
+. "$here/lib/suite.sh"
 . "$here/lib/install.sh"
 
 WORK=$(mktemp -d)

@@ -12,8 +12,7 @@
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 repo=$(cd "$here/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
+. "$here/lib/suite.sh"
 . "$here/lib/debian_root.sh"
 . "$here/lib/debian_root_cache.sh"
 . "$here/lib/install.sh"
@@ -41,29 +40,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-# expect_enroll NAME STATUS [TEXT]: the last run exited STATUS; a failure says
-# why in exactly one "attest-tpm2-enroll:" line (containing TEXT) and prints
-# nothing on stdout.
+# expect_enroll NAME STATUS [TEXT]: expect (tests/lib/check.sh), for
+# attest-tpm2-enroll's messages.
 expect_enroll() {
-	if [ "$RC" -ne "$2" ]; then
-		fail "$1" "exit $RC, wanted $2 (stdout: $OUT; stderr: $ERR)"
-		return 1
-	fi
-	if [ "$2" -ne 0 ]; then
-		if [ -n "$OUT" ]; then
-			fail "$1" "printed on stdout despite failing: $OUT"
-			return 1
-		fi
-		if [ "$(printf '%s\n' "$ERR" | wc -l)" -ne 1 ] ||
-			[ "${ERR#attest-tpm2-enroll: }" = "$ERR" ]; then
-			fail "$1" "not one 'attest-tpm2-enroll:' line on stderr: $ERR"
-			return 1
-		fi
-	fi
-	case $ERR in
-	*"${3:-}"*) pass "$1" ;;
-	*) fail "$1" "stderr does not say '${3:-}': $ERR" ;;
-	esac
+	EXPECT_PROGRAM=attest-tpm2-enroll expect "$@"
 }
 
 # in_root CMD...: CMD inside the trixie root.

@@ -5,10 +5,7 @@
 # check is silently skipped.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
-. "$here/lib/proxy.sh"
-PYTHON=${PYTHON:-python3}
+. "$here/lib/suite.sh"
 PTY="$here/lib/pty_prompt.py"
 PW=Endorse-Secret-4711
 

@@ -10,10 +10,7 @@
 # "mode x command -> status: message" table.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
-. "$here/lib/proxy.sh"
-PYTHON=/usr/bin/python3
+. "$here/lib/suite.sh"
 
 require interposer swtpm swtpm_setup tpm2_getcap tpm2_flushcontext "$PYTHON"
 

@@ -6,9 +6,7 @@
 # refused. Cross-checked with cryptsetup's own view of each header.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
-PYTHON=${PYTHON:-python3}
+. "$here/lib/suite.sh"
 tamper="$PYTHON $here/lib/luks2_tamper.py"
 
 require "luks volumes" cryptsetup "$PYTHON"

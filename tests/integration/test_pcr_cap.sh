@@ -6,9 +6,7 @@
 # and read back with tpm2-tools; the unseal is tpm2-tools' own.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
-. "$here/lib/proxy.sh"
+. "$here/lib/suite.sh"
 EVENT="attest-tpm2: boot refused"
 
 one_swtpm nocert

@@ -6,9 +6,7 @@
 # by tpm2-tools, and tpm2-tools reads back what was persisted.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
-. "$here/lib/proxy.sh"
+. "$here/lib/suite.sh"
 H=0x81010100
 OPW=Owner-Secret-0815
 

@@ -5,10 +5,7 @@
 # at that handle are refused.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
-. "$here/lib/proxy.sh"
-PYTHON=${PYTHON:-python3}
+. "$here/lib/suite.sh"
 
 one_swtpm nocert
 "$BIN" --eksign > "$WORK/ek.name" || { fail enroll "eksign failed"; exit 1; }

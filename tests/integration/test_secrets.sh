@@ -7,9 +7,7 @@
 # where it really is (tpm2-tools' own log, the worker's memory).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
-. "$here/lib/proxy.sh"
+. "$here/lib/suite.sh"
 FIND="python3 $here/lib/find_secret.py"
 PW=Endorse-Secret-4711-xyz
 

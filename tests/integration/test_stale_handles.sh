@@ -10,10 +10,7 @@
 # Needs BIN (the binary under test).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
-. "$here/lib/proxy.sh"
-PYTHON=/usr/bin/python3
+. "$here/lib/suite.sh"
 
 require stale-handle swtpm swtpm_setup tpm2_getcap tpm2_flushcontext tpm2_nvread "$PYTHON"
 one_swtpm

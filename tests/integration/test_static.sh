@@ -3,8 +3,7 @@
 # budgets. Only meaningful for the static build; other builds say so and stop.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
+. "$here/lib/suite.sh"
 
 if ! file -L "$BIN" | grep -q 'statically linked'; then
 	echo "NOTE $BIN is not the static build: static checks not run"

@@ -9,8 +9,7 @@
 # against tpm2_readpublic -t in test_persistent_srk.sh).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
+. "$here/lib/suite.sh"
 . "$here/lib/policy_lib.sh"
 
 require "token pins" cryptsetup

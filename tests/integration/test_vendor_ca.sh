@@ -8,8 +8,7 @@
 # certificate from another CA does not chain.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
+. "$here/lib/suite.sh"
 ca=$(cd "$here/.." && pwd)/policy/tpm-ca
 
 suite_work

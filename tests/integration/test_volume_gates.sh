@@ -12,8 +12,7 @@
 # shellcheck disable=SC2016 # lib's code is expanded by the shell that runs it
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-. "$here/lib/swtpm.sh"
-. "$here/lib/check.sh"
+. "$here/lib/suite.sh"
 . "$here/lib/policy_lib.sh"
 
 require "volume gates" cryptsetup
@@ -223,6 +222,31 @@ rm -rf "$WORK/sys/devices" "$WORK/sys/class/tpm/tpm0"
 lib 'attest_tpm2_gate "*"'
 case_rc "capped boot, every volume, no TPM left: goes on" 0 'taken from its driver until reboot'
 
+
+# Before switch-root: a command line that asks the root for a shell or
+# another init caps the PCRs (the swtpm above); the usual inits do not.
+for c in "root=/dev/vda init=/bin/sh|init=/bin/sh" "ro single quiet|single" \
+	"systemd.unit=rescue.target|systemd.unit=rescue.target" "rd.systemd.debug_shell|rd.systemd.debug_shell" \
+	"ro init=/lib/systemd/systemd quiet|" "ro quiet splash|" "rd.break=pre-mount|"; do
+	printf '%s\n' "${c%%|*}" > "$WORK/cmdline"
+	lib 'printf "[%s]\n" "$(attest_tpm2_cmdline_shell)"'
+	case $OUT in
+	"[${c#*|}]"*) pass "command line '${c%%|*}': asks the root for '${c#*|}'" ;;
+	*) fail "command line '${c%%|*}': asks the root for '${c#*|}'" "$OUT" ;;
+	esac
+done
+reset_state
+printf 'ro init=/bin/sh\n' > "$WORK/cmdline"
+before=$(TSS2_LOG=all+none tpm2_pcrread -T "$TCTI" sha256:7 2> /dev/null | sed -n 's/.*0x//p')
+DEVICES=/dev/null lib 'attest_tpm2_switch_root_cap'
+case_rc "init=/bin/sh: capped before switch-root" 0 'PCRs [0-9,]*7[0-9,]* capped before switch-root: the kernel command line asks for init=/bin/sh'
+after=$(TSS2_LOG=all+none tpm2_pcrread -T "$TCTI" sha256:7 2> /dev/null | sed -n 's/.*0x//p')
+if [ -n "$after" ] && [ "$before" != "$after" ]; then pass "init=/bin/sh: PCR 7 moved"
+else fail "init=/bin/sh: PCR 7 moved" "before '$before', after '$after'"; fi
+printf 'ro quiet\n' > "$WORK/cmdline"
+DEVICES=/dev/null lib 'attest_tpm2_switch_root_cap'
+if [ "$RC" = 0 ] && ! printf '%s\n' "$OUT" | grep -q capped; then pass "a plain command line: nothing capped before switch-root"
+else fail "a plain command line: nothing capped before switch-root" "$OUT"; fi
 
 # halt says why, and waits ATTEST_TPM2_HALT_DELAY before it powers off
 # (the power-off commands are stubs here, and sysrq a plain file).

@@ -22,9 +22,11 @@ run() {
 	ERR=$(cat "$WORK/stderr")
 }
 
-# expect NAME STATUS: the last run exited STATUS; failures must say why in one line
-# and print nothing on stdout.
+# expect NAME STATUS [TEXT]: the last run exited STATUS; a failure must say
+# why in one line starting "$EXPECT_PROGRAM: " (attest_tpm2_primary unless
+# set) and print nothing on stdout; stderr must hold TEXT when given.
 expect() {
+	_prog=${EXPECT_PROGRAM:-attest_tpm2_primary}
 	if [ "$RC" -ne "$2" ]; then
 		fail "$1" "exit $RC, wanted $2 (stderr: $ERR)"
 		return 1
@@ -34,8 +36,8 @@ expect() {
 			fail "$1" "printed on stdout despite failing: $OUT"
 			return 1
 		fi
-		if [ "$(printf '%s\n' "$ERR" | grep -c '^attest_tpm2_primary: ')" -ne 1 ]; then
-			fail "$1" "not one 'attest_tpm2_primary:' message on stderr: $ERR"
+		if [ "$(printf '%s\n' "$ERR" | grep -c "^$_prog: ")" -ne 1 ]; then
+			fail "$1" "not one '$_prog:' message on stderr: $ERR"
 			return 1
 		fi
 		# One line; a usage error may add the "Try ... --help" pointer.
@@ -44,7 +46,10 @@ expect() {
 			return 1
 		fi
 	fi
-	pass "$1"
+	case $ERR in
+	*"${3:-}"*) pass "$1" ;;
+	*) fail "$1" "stderr does not say '${3:-}': $ERR" ;;
+	esac
 }
 
 # same NAME A B: two strings are equal (and not empty).

@@ -341,5 +341,6 @@ END" "$got"
 done
 IFS=$oldifs
 
+# shellcheck disable=SC2034 # read by report_end (tests/lib/report.sh)
 REPORT_NOTE="$skipped shells skipped"
 report_end
