@@ -348,9 +348,9 @@ run in_root systemd-cryptenroll --unlock-key-file=/t/pw --tpm2-device-key=/t/a-s
 	--tpm2-public-key=/t/pcrsign.pem --tpm2-public-key-pcrs=11 --tpm2-pcrs= /t/signed
 [ "$RC" -eq 0 ] || fail "systemd-cryptenroll --tpm2-public-key" "exit $RC: $ERR"
 run in_root env TPM2TOOLS_TCTI="$TCTI_A" clevis luks bind -y -k /t/pw -d /t/sss sss \
-	'{"t":1,"pins":{"tpm2":[{"pcr_ids":"7"},{"pcr_ids":"4,14"}]}}'
+	'{"t":1,"pins":{"tpm2":[{"pcr_bank":"sha256","pcr_ids":"7"},{"pcr_bank":"sha256","pcr_ids":"4,14"}]}}'
 [ "$RC" -eq 0 ] || fail "clevis luks bind sss" "exit $RC: $ERR"
-run in_root env TPM2TOOLS_TCTI="$TCTI_A" clevis luks bind -y -k /t/pw -d /t/nopcr tpm2 '{}'
+run in_root env TPM2TOOLS_TCTI="$TCTI_A" clevis luks bind -y -k /t/pw -d /t/nopcr tpm2 '{"pcr_bank":"sha256"}'
 [ "$RC" -eq 0 ] || fail "clevis luks bind tpm2 without pcr_ids" "exit $RC: $ERR"
 printf '%s %s none luks\n' signed "$root/t/signed" sss "$root/t/sss" nopcr "$root/t/nopcr" > "$WORK/crypttab.real"
 # decision VOLUME: kind, PCRs and pin, against TPM A's certified SRK.
