@@ -124,8 +124,10 @@ make_disk() {
 	truncate -s 24M "$1"
 	mke2fs -q -t ext4 -L testroot -d "$r" "$1" 8M || die "mke2fs failed"
 	head -c 64 /dev/urandom > "$2"
-	cryptsetup reencrypt --encrypt --type luks2 --reduce-device-size 16M --pbkdf pbkdf2 \
-		--pbkdf-force-iterations 1000 --key-file "$2" -q "$1" > /dev/null || die "cryptsetup failed"
+	# From the work folder: reencrypt leaves a LUKS2-temp-*.new file where it runs.
+	(cd "$work" && cryptsetup reencrypt --encrypt --type luks2 --reduce-device-size 16M \
+		--pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file "$2" -q "$1" > /dev/null) ||
+		die "cryptsetup failed"
 	cryptsetup luksUUID "$1"
 }
 
