@@ -421,11 +421,6 @@ attest_tpm2_volume_tpm() {
 	return 0
 }
 
-# attest_tpm2_volumes_tpm CRYPTTAB: attest_tpm2_volume_tpm for every volume.
-attest_tpm2_volumes_tpm() {
-	attest_tpm2_volume_tpm "$1"
-}
-
 # attest_tpm2_srk_consistent [VOLUME]: after a verified check, what else
 # speaks for the SRK must name the one certified: systemd's SRK file, when
 # systemd-tpm2-setup wrote one, and the pin of every TPM token of VOLUME
@@ -463,11 +458,13 @@ EOF
 # of any volume) depends on no PCR, or when that cannot be ruled out: no cap
 # stops such an unseal.
 attest_tpm2_volume_unbound() {
+	# Pure shell: classic dracut images carry no grep.
 	# shellcheck disable=SC2034 # only the kind is needed
-	"$ATTEST_TPM2_BIN" --volumes "$ATTEST_TPM2_CRYPTTAB" ${1:+"$1"} 2> /dev/null |
-		while read -r _at_vn _at_vk _at_vp _at_vpin _at_vdev; do
-			case "$_at_vk" in unbound | unresolved) echo "$_at_vn" ;; esac
-		done | grep -q . && return 0
+	while read -r _at_vn _at_vk _at_rest; do
+		case "$_at_vk" in unbound | unresolved) return 0 ;; esac
+	done << EOF
+$("$ATTEST_TPM2_BIN" --volumes "$ATTEST_TPM2_CRYPTTAB" ${1:+"$1"} 2> /dev/null)
+EOF
 	return 1
 }
 
@@ -1096,6 +1093,9 @@ attest_tpm2_check() {
 # tokens of VOLUME (or every volume) must pin the certified SRK, or that is
 # a refusal.
 attest_tpm2_gate() {
+	# The binary's name for "every volume" is none.
+	_at_vol=${1:-}
+	[ "$_at_vol" != "*" ] || _at_vol=
 	if attest_tpm2_guard initrd; then
 		if [ "$_at_gate" = capped ] && [ -n "${1:-}" ]; then
 			attest_tpm2_capped_volume "$1"
@@ -1103,27 +1103,15 @@ attest_tpm2_gate() {
 		fi
 		# The volume's device is there now, if it was not at the check.
 		[ "$_at_gate" = verified ] && [ -n "${1:-}" ] || return 0
-		if [ "$1" = "*" ]; then
-			attest_tpm2_srk_consistent && return 0
-		else
-			attest_tpm2_srk_consistent "$1" && return 0
-		fi
+		attest_tpm2_srk_consistent "$_at_vol" && return 0
 		attest_tpm2_load
 		attest_tpm2_refuse "$_at_why"
 		return
 	fi
 	_at_w=$_at_why
 	if [ "$_at_gate" != notpm ] && [ -n "${1:-}" ]; then
-		if [ "$1" = "*" ]; then
-			attest_tpm2_volumes_tpm "$ATTEST_TPM2_CRYPTTAB"
-			_at_tpm=$?
-			_at_what="any volume of $ATTEST_TPM2_CRYPTTAB"
-		else
-			attest_tpm2_volume_tpm "$ATTEST_TPM2_CRYPTTAB" "$1"
-			_at_tpm=$?
-			_at_what=$1
-		fi
-		if [ "$_at_tpm" -ne 0 ]; then
+		_at_what=${_at_vol:-any volume of $ATTEST_TPM2_CRYPTTAB}
+		if ! attest_tpm2_volume_tpm "$ATTEST_TPM2_CRYPTTAB" "$_at_vol"; then
 			attest_tpm2_load
 			attest_tpm2_cap || :
 			attest_tpm2_say "no TPM unlock in $_at_what: opening it although $_at_w"

@@ -284,12 +284,6 @@ int volumes_run(const struct options *o, struct failure *f)
 	ret = read_table(o->volumes_file, &table, f);
 	if (ret)
 		return ret;
-	/* What an unlock would open is not known, so nothing may be let by. */
-	if (!table.count && !o->check_file && !o->srk_file) {
-		printf("cap %s\n", "7");
-		return fail(f, STATUS_VERIFY, "no volume in %s or on the kernel command line: "
-			    "what an unlock opens is not known", o->volumes_file);
-	}
 	/* A name that neither lists is still decided: as unresolved. */
 	if (o->check_file && !crypttab_find(&table, o->check_file)) {
 		memset(&asked, 0, sizeof(asked));
@@ -326,5 +320,9 @@ int volumes_run(const struct options *o, struct failure *f)
 	printf("cap %s\n", list);
 	if (bad)
 		return fail(f, STATUS_VERIFY, "volume %s %s: %s", bad, why, reason);
+	/* What an unlock would open is not known, so nothing may be let by. */
+	if (!table.count && !o->srk_file)
+		return fail(f, STATUS_VERIFY, "no volume in %s or on the kernel command line: "
+			    "what an unlock opens is not known", o->volumes_file);
 	return STATUS_OK;
 }

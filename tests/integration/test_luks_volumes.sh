@@ -46,9 +46,9 @@ fido2='{"type":"systemd-fido2","keyslots":["0"],"fido2-credential":"AA==","fido2
 decide() {
 	_v=$1
 	shift
-	_row=$("$BIN" --volumes "$WORK/crypttab" "$@" "$_v" 2> "$WORK/err" | awk -v v="$_v" '$1 == v')
+	"$BIN" --volumes "$WORK/crypttab" "$@" "$_v" > "$WORK/out" 2> "$WORK/err"
 	RC=$?
-	RC=$("$BIN" --volumes "$WORK/crypttab" "$@" "$_v" > /dev/null 2>&1; echo $?)
+	_row=$(awk -v v="$_v" '$1 == v' "$WORK/out")
 	ERR=$(cat "$WORK/err")
 	# shellcheck disable=SC2086 # the row is words
 	set -- $_row

@@ -105,12 +105,12 @@ lib 'ATTEST_TPM2_BIN=/nonexistent; attest_tpm2_volume_tpm "$W/crypttab" passphra
 case_rc "without the binary, a volume counts as TPM" 0
 
 printf 'a %s none luks\nb %s /dev/urandom swap\n' "$WORK/passphrase.img" "$WORK/tpm.img" > "$WORK/crypttab-none"
-lib 'attest_tpm2_volumes_tpm $W/crypttab-none'
+lib 'attest_tpm2_volume_tpm $W/crypttab-none'
 case_rc "every volume: none with a TPM unlock" 1
-lib 'attest_tpm2_volumes_tpm $W/crypttab'
+lib 'attest_tpm2_volume_tpm $W/crypttab'
 case_rc "every volume: one with a TPM unlock" 0
 : > "$WORK/crypttab-empty"
-lib 'attest_tpm2_volumes_tpm $W/crypttab-empty'
+lib 'attest_tpm2_volume_tpm $W/crypttab-empty'
 case_rc "every volume of an empty crypttab: not known, so TPM" 0
 
 # --- the host's drop-in -----------------------------------------------------
