@@ -458,14 +458,16 @@ EOF
 # of any volume) depends on no PCR, or when that cannot be ruled out: no cap
 # stops such an unseal.
 attest_tpm2_volume_unbound() {
-	# Pure shell: classic dracut images carry no grep.
-	# shellcheck disable=SC2034 # only the kind is needed
+	# Pure shell: classic dracut images carry no grep. The table ends with
+	# its cap line (two words: a volume may be called "cap" too); a binary
+	# that died before it has ruled nothing out.
 	while read -r _at_vn _at_vk _at_rest; do
+		[ "$_at_vn" != cap ] || [ -n "$_at_rest" ] || return 1
 		case "$_at_vk" in unbound | unresolved) return 0 ;; esac
 	done << EOF
 $("$ATTEST_TPM2_BIN" --volumes "$ATTEST_TPM2_CRYPTTAB" ${1:+"$1"} 2> /dev/null)
 EOF
-	return 1
+	return 0
 }
 
 # attest_tpm2_unbind_tpm: take every TPM chip from its driver for the rest

@@ -104,7 +104,8 @@ set --
 "$bin" --volumes "$ATTEST_TPM2_CRYPTTAB" "$@" > "$st_work/decision" 2> /dev/null || :
 # shellcheck disable=SC2034 # the PCRs and the device are not shown
 while read -r st_v st_kind st_pcrs st_pins st_dev; do
-	[ "$st_v" != cap ] || continue
+	# The closing cap line has two words; a volume may be called "cap".
+	[ "$st_v" != cap ] || [ -n "$st_pins" ] || continue
 	case $st_kind in unbound) st_kind=tpm ;; esac
 	case $st_pins in
 	pinned) [ -s "$st_work/srk" ] && st_pins=pinned-to-the-certified-SRK ;;

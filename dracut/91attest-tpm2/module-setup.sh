@@ -104,8 +104,9 @@ install() {
         fi
     fi
     inst_binary "$ATTEST_TPM2_BINARY" "$ATTEST_TPM2_BIN"
-    # cmp, blkid: the certified SRK against systemd's and the tokens' pins.
-    inst_multiple -o modprobe sleep mkdir mv sync poweroff halt cmp blkid
+    # cmp: the certified SRK against the one systemd read (the tokens'
+    # pins are the binary's to compare).
+    inst_multiple -o modprobe sleep mkdir mv sync poweroff halt cmp
 
     if dracut_module_included "systemd"; then
         inst_simple "$moddir/attest-tpm2.service" "$systemdsystemunitdir/attest-tpm2.service"

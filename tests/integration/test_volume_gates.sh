@@ -113,6 +113,18 @@ case_rc "every volume: one with a TPM unlock" 0
 lib 'attest_tpm2_volume_tpm $W/crypttab-empty'
 case_rc "every volume of an empty crypttab: not known, so TPM" 0
 
+# Bound to no PCR: nothing a cap stops. A table that did not come to its
+# end rules nothing out; a volume called "cap" is not the cap line.
+lib 'attest_tpm2_volume_unbound unbound'
+case_rc "a TPM unlock bound to no PCR is unbound" 0
+lib 'attest_tpm2_volume_unbound tpm'
+case_rc "a TPM unlock bound to PCR 7 is not" 1
+lib 'ATTEST_TPM2_BIN=/nonexistent; attest_tpm2_volume_unbound tpm'
+case_rc "without the binary, a volume may be unbound" 0
+printf 'cap %s none luks\n' "$WORK/unbound.img" > "$WORK/crypttab-cap"
+lib 'ATTEST_TPM2_CRYPTTAB=$W/crypttab-cap; attest_tpm2_volume_unbound cap'
+case_rc "a volume called cap, bound to no PCR, is unbound" 0
+
 # --- the host's drop-in -----------------------------------------------------
 reset_state() {
 	rm -rf "$WORK/run" "$WORK/modprobe.d" "$WORK/sys"
