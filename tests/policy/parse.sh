@@ -30,13 +30,20 @@ for s in dash /usr/lib/klibc/bin/sh "busybox ash"; do
 done
 
 # A stand-in for attest_tpm2_primary: --boot exits with $STUB_RC,
-# --cap-pcrs with $STUB_CAP_RC, and each run is logged.
+# --cap-pcrs with $STUB_CAP_RC, --volumes answers as for no volume at all
+# (its table's closing line; a refusal unless the TPM was verified), and
+# each run is logged.
 stub=$work/stub
 cat > "$stub" <<'STUB'
 #!/bin/sh
 echo "$*" >> "$STUB_LOG"
 case "$1" in
 --cap-pcrs) exit "$STUB_CAP_RC" ;;
+--volumes)
+	echo "cap 7"
+	case " $* " in *" --srk "*) exit 0 ;; esac
+	exit 1
+	;;
 esac
 exit "$STUB_RC"
 STUB
