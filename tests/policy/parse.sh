@@ -72,6 +72,9 @@ run() {
 		ATTEST_TPM2_RUN=$2/run
 		ATTEST_TPM2_BIN=$2/stub
 		ATTEST_TPM2_DEVICES=/dev/null
+		# Nothing here may reach the real /etc or /sys.
+		ATTEST_TPM2_MODPROBE_D=$2/modprobe.d
+		ATTEST_TPM2_SYS=$2/sys
 		attest_tpm2_say() { printf "%s\n" "$*" >> "$2/say"; }
 		attest_tpm2_halt() { echo HALT; return 0; }
 		eval "$3"
