@@ -1,18 +1,17 @@
+#include <string.h>
+
 #include "base64.h"
 
 static int value_of(enum base64_alphabet abc, char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == (abc == BASE64_URL ? '-' : '+'))
-		return 62;
-	if (c == (abc == BASE64_URL ? '_' : '/'))
-		return 63;
-	return -1;
+	static const char std[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char url[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char *alphabet = abc == BASE64_URL ? url : std;
+	const char *at = memchr(alphabet, c, sizeof(std) - 1);
+
+	return at ? (int)(at - alphabet) : -1;
 }
 
 int base64_decode(enum base64_alphabet abc, const char *in, size_t len, uint8_t *out,
