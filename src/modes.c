@@ -87,6 +87,26 @@ void modes_close_auth(struct run *r)
 	(void)Esys_TR_SetAuth(r->tpm.esys, ESYS_TR_RH_OWNER, &empty);
 }
 
+/* A name file when one was given: none is no error. */
+static int read_name_if_given(const char *path, TPM2B_NAME *name, struct failure *f)
+{
+	if (!path)
+		return STATUS_OK;
+	return namefile_read(path, name, f);
+}
+
+/* The derived signing EK, checked against `enrolled` when that is given. */
+static int derive_signing_ek(struct run *r, const TPM2B_NAME *enrolled,
+			     struct signing_ek *ek, struct failure *f)
+{
+	int ret;
+
+	ret = signing_ek_derive(&r->tpm, r->eauth, ek, f);
+	if (ret || !enrolled)
+		return ret;
+	return signing_ek_check(ek, enrolled, f);
+}
+
 /*
  * The enrolled signing EK: the one persisted at --signing-ek when it is
  * there (no CreatePrimary), else derived; either way checked against the
@@ -103,10 +123,7 @@ static int enrolled_signing_ek(struct run *r, const TPM2B_NAME *enrolled,
 		if (ret || found)
 			return ret;
 	}
-	ret = signing_ek_derive(&r->tpm, r->eauth, ek, f);
-	if (ret)
-		return ret;
-	return signing_ek_check(ek, enrolled, f);
+	return derive_signing_ek(r, enrolled, ek, f);
 }
 
 /*
@@ -145,21 +162,14 @@ int mode_eksign(struct run *r, struct failure *f)
 	char hex[NAME_HEX_MAX];
 	int ret;
 
-	if (o->name_file) {
-		ret = namefile_read(o->name_file, &enrolled, f);
-		if (ret)
-			return ret;
-	}
-	ret = signing_ek_derive(&r->tpm, r->eauth, &ek, f);
+	ret = read_name_if_given(o->name_file, &enrolled, f);
+	if (ret)
+		return ret;
+	ret = derive_signing_ek(r, o->name_file ? &enrolled : NULL, &ek, f);
+	if (!ret && o->name_file)
+		ret = certify_salt(r, &ek, f);
 	if (ret)
 		goto out;
-	if (o->name_file) {
-		ret = signing_ek_check(&ek, &enrolled, f);
-		if (!ret)
-			ret = certify_salt(r, &ek, f);
-		if (ret)
-			goto out;
-	}
 	if (o->persist_handle) {
 		ret = signing_ek_persist(&r->tpm, &ek, o->persist_handle, r->oauth, f);
 		if (ret)
@@ -231,23 +241,14 @@ int mode_attest(struct run *r, struct failure *f)
 	int ret;
 
 	ret = parse_nv_spec(o->cert_file, &from_nv, &index, f);
+	if (!ret && !from_nv)
+		ret = ek_cert_read(o->cert_file, &file_cert, f);
+	if (!ret)
+		ret = read_name_if_given(o->name_file, &enrolled, f);
+	if (!ret && from_nv)
+		ret = ek_nv_read(&r->tpm, index, &nv, f);
 	if (ret)
 		goto out;
-	if (!from_nv) {
-		ret = ek_cert_read(o->cert_file, &file_cert, f);
-		if (ret)
-			goto out;
-	}
-	if (o->name_file) {
-		ret = namefile_read(o->name_file, &enrolled, f);
-		if (ret)
-			goto out;
-	}
-	if (from_nv) {
-		ret = ek_nv_read(&r->tpm, index, &nv, f);
-		if (ret)
-			goto out;
-	}
 	cert = from_nv ? nv.cert : file_cert;
 	cert_key = X509_get_pubkey(cert);
 	if (!cert_key) {
@@ -264,14 +265,9 @@ int mode_attest(struct run *r, struct failure *f)
 			     nv.has_custom ? &nv.custom : NULL, &found, f);
 	if (ret)
 		goto out;
-	ret = signing_ek_derive(&r->tpm, r->eauth, &ek, f);
+	ret = derive_signing_ek(r, o->name_file ? &enrolled : NULL, &ek, f);
 	if (ret)
 		goto out;
-	if (o->name_file) {
-		ret = signing_ek_check(&ek, &enrolled, f);
-		if (ret)
-			goto out;
-	}
 	ret = attest_activate(&r->tpm, r->eauth, &ek, cert_key, &found, f);
 	if (ret)
 		goto out;
@@ -320,13 +316,10 @@ int mode_certify(struct run *r, struct failure *f)
 		return fail(f, STATUS_USAGE, "unknown hierarchy \"%s\": use null, owner, "
 			    "endorsement or platform", o->hierarchy);
 	ret = namefile_read(o->name_file, &enrolled, f);
+	if (!ret)
+		ret = read_name_if_given(o->check_file, &expected, f);
 	if (ret)
 		return ret;
-	if (o->check_file) {
-		ret = namefile_read(o->check_file, &expected, f);
-		if (ret)
-			return ret;
-	}
 	ret = enrolled_signing_ek(r, &enrolled, &ek, f);
 	if (ret)
 		goto out;
