@@ -187,6 +187,53 @@ static int check_combination(int extra, struct options *o, struct failure *f)
 	return STATUS_OK;
 }
 
+/*
+ * What the plain options set: the mode they select, the field that keeps
+ * their argument as given, the flag they raise. False for any other option.
+ */
+static bool plain_option(struct options *o, int c, int *ret, struct failure *f)
+{
+	const struct {
+		int code;
+		enum mode mode;
+		const char **arg;
+		bool *flag;
+	} plain[] = {
+		{ 'h', MODE_NONE, NULL, &o->help },
+		{ 'a', MODE_NONE, NULL, &o->auth },
+		{ 'k', MODE_NONE, &o->password, &o->auth },
+		{ 'E', MODE_EKSIGN, NULL, NULL },
+		{ 'A', MODE_ATTEST, &o->cert_file, NULL },
+		{ 'C', MODE_CERTIFY, &o->hierarchy, NULL },
+		{ OPT_BOOT, MODE_BOOT, NULL, NULL },
+		{ OPT_VOLUMES, MODE_VOLUMES, &o->volumes_file, NULL },
+		{ 'n', MODE_NONE, &o->name_file, NULL },
+		{ 'o', MODE_NONE, NULL, &o->outname },
+		{ 'f', MODE_NONE, &o->out_file, NULL },
+		{ OPT_PUBLIC, MODE_NONE, &o->public_file, NULL },
+		{ OPT_TOKEN_PIN, MODE_NONE, &o->token_pin_file, NULL },
+		{ 'T', MODE_NONE, &o->tcti, &o->tcti_given },
+		{ OPT_VERSION, MODE_NONE, NULL, &o->version },
+		{ OPT_CA, MODE_NONE, &o->ca, NULL },
+		{ OPT_REQUIRE_NULL, MODE_NONE, NULL, &o->require_null_name },
+		{ OPT_PERSIST_AUTH, MODE_NONE, &o->owner_password, NULL },
+		{ OPT_SRK, MODE_NONE, &o->srk_file, NULL },
+		{ OPT_REQUIRE_PINNED, MODE_NONE, NULL, &o->require_pinned },
+	};
+
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		if (plain[i].code != c)
+			continue;
+		if (plain[i].arg)
+			*plain[i].arg = optarg;
+		if (plain[i].flag)
+			*plain[i].flag = true;
+		*ret = plain[i].mode == MODE_NONE ? STATUS_OK : set_mode(o, plain[i].mode, f);
+		return true;
+	}
+	return false;
+}
+
 int options_parse(int argc, char **argv, struct options *o, struct failure *f)
 {
 	int c, ret;
@@ -201,65 +248,13 @@ int options_parse(int argc, char **argv, struct options *o, struct failure *f)
 				NULL)) != -1) {
 		ret = STATUS_OK;
 		switch (c) {
-		case 'h':
-			o->help = true;
-			break;
-		case 'a':
-			o->auth = true;
-			break;
-		case 'k':
-			o->auth = true;
-			o->password = optarg;
-			break;
-		case 'E':
-			ret = set_mode(o, MODE_EKSIGN, f);
-			break;
-		case 'A':
-			ret = set_mode(o, MODE_ATTEST, f);
-			o->cert_file = optarg;
-			break;
-		case 'C':
-			ret = set_mode(o, MODE_CERTIFY, f);
-			o->hierarchy = optarg;
-			break;
-		case OPT_BOOT:
-			ret = set_mode(o, MODE_BOOT, f);
-			break;
-		case 'n':
-			o->name_file = optarg;
-			break;
-		case 'o':
-			o->outname = true;
-			break;
-		case 'f':
-			o->out_file = optarg;
-			break;
-		case OPT_PUBLIC:
-			o->public_file = optarg;
-			break;
-		case OPT_TOKEN_PIN:
-			o->token_pin_file = optarg;
-			break;
 		case OPT_CAP_PCRS:
 			ret = set_mode(o, MODE_CAP, f);
 			if (!ret)
 				ret = pcr_list_parse(optarg, &o->cap_pcrs, f);
 			break;
-		case 'T':
-			o->tcti = optarg;
-			o->tcti_given = true;
-			break;
-		case OPT_VERSION:
-			o->version = true;
-			break;
 		case OPT_TIMEOUT:
 			ret = parse_timeout(optarg, &o->timeout, f);
-			break;
-		case OPT_CA:
-			o->ca = optarg;
-			break;
-		case OPT_REQUIRE_NULL:
-			o->require_null_name = true;
 			break;
 		case OPT_PERSIST:
 			o->persist_handle = DEFAULT_EK_HANDLE;
@@ -269,19 +264,6 @@ int options_parse(int argc, char **argv, struct options *o, struct failure *f)
 		case OPT_SIGNING_EK:
 			ret = parse_handle("--signing-ek", optarg, &o->ek_handle, f);
 			break;
-		case OPT_PERSIST_AUTH:
-			o->owner_password = optarg;
-			break;
-		case OPT_VOLUMES:
-			ret = set_mode(o, MODE_VOLUMES, f);
-			o->volumes_file = optarg;
-			break;
-		case OPT_SRK:
-			o->srk_file = optarg;
-			break;
-		case OPT_REQUIRE_PINNED:
-			o->require_pinned = true;
-			break;
 		case ':':
 			if (optopt > 0 && optopt < 256)
 				return fail(f, STATUS_USAGE, "option -%c needs an argument",
@@ -289,6 +271,8 @@ int options_parse(int argc, char **argv, struct options *o, struct failure *f)
 			return fail(f, STATUS_USAGE, "option %s needs an argument",
 				    argv[optind - 1]);
 		default:
+			if (plain_option(o, c, &ret, f))
+				break;
 			if (optopt > 0 && optopt < 256)
 				return fail(f, STATUS_USAGE, "unknown option -%c", optopt);
 			return fail(f, STATUS_USAGE, "unknown or ambiguous option %s",
