@@ -1,5 +1,3 @@
-#include <stdlib.h>
-
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
@@ -30,19 +28,12 @@ int ek_cert_parse(const uint8_t *data, size_t len, X509 **cert, struct failure *
 	return STATUS_OK;
 }
 
+static int parse_cert(const uint8_t *data, size_t len, void *cert, struct failure *f)
+{
+	return ek_cert_parse(data, len, cert, f);
+}
+
 int ek_cert_read(const char *path, X509 **cert, struct failure *f)
 {
-	uint8_t *data = NULL;
-	size_t len;
-	int ret;
-
-	ret = infile_read(path, CERT_CAP, "EK certificate", &data, &len, f);
-	if (ret)
-		goto out;
-	ret = ek_cert_parse(data, len, cert, f);
-	if (ret)
-		fail_prefix(f, "EK certificate %s", path);
-out:
-	free(data);
-	return ret;
+	return infile_parse(path, CERT_CAP, "EK certificate", parse_cert, cert, f);
 }

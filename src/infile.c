@@ -71,3 +71,22 @@ out:
 		close(fd);
 	return ret;
 }
+
+int infile_parse(const char *path, size_t cap, const char *what,
+		 int (*parse)(const uint8_t *data, size_t len, void *out, struct failure *f),
+		 void *out, struct failure *f)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int ret;
+
+	ret = infile_read(path, cap, what, &data, &len, f);
+	if (ret)
+		goto out;
+	ret = parse(data, len, out, f);
+	if (ret)
+		fail_prefix(f, "%s %s", what, path);
+out:
+	free(data);
+	return ret;
+}

@@ -15,4 +15,13 @@
 int infile_read(const char *path, size_t cap, const char *what, uint8_t **data,
 		size_t *len, struct failure *f);
 
+/*
+ * Read a file as infile_read does and hand its bytes to `parse`, which fills
+ * `out`. A parse failure is put behind "`what` `path`", so that every file's
+ * complaint names the file.
+ */
+int infile_parse(const char *path, size_t cap, const char *what,
+		 int (*parse)(const uint8_t *data, size_t len, void *out, struct failure *f),
+		 void *out, struct failure *f);
+
 #endif

@@ -1,4 +1,3 @@
-#include <stdlib.h>
 #include <string.h>
 
 #include "digest.h"
@@ -36,19 +35,12 @@ int namefile_parse(const char *text, size_t len, TPM2B_NAME *name,
 	return STATUS_OK;
 }
 
+static int parse_name(const uint8_t *data, size_t len, void *name, struct failure *f)
+{
+	return namefile_parse((const char *)data, len, name, f);
+}
+
 int namefile_read(const char *path, TPM2B_NAME *name, struct failure *f)
 {
-	uint8_t *data = NULL;
-	size_t len;
-	int ret;
-
-	ret = infile_read(path, NAMEFILE_CAP, "name file", &data, &len, f);
-	if (ret)
-		goto out;
-	ret = namefile_parse((const char *)data, len, name, f);
-	if (ret)
-		fail_prefix(f, "name file %s", path);
-out:
-	free(data);
-	return ret;
+	return infile_parse(path, NAMEFILE_CAP, "name file", parse_name, name, f);
 }
