@@ -150,13 +150,14 @@ static int remove_dir(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Appending: putting certificates one after another makes a bundle. */
 static FILE *open_in_dir(const char *name)
 {
 	char path[128];
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "wb");
+	fp = fopen(path, "ab");
 	assert_non_null(fp);
 	return fp;
 }
@@ -203,91 +204,82 @@ static int load(const char *path, X509_STORE **store, STACK_OF(X509) **untrusted
 	return ret;
 }
 
-static int verify_leaf(X509 *leaf, char *root, size_t root_len, struct failure *f)
+static char root[256];
+static struct failure verify_failure;
+
+/*
+ * Verifying the EK leaf against `dir` ends in `status`, with that many roots
+ * and intermediates loaded; `root` and `verify_failure` tell the rest.
+ */
+static void expect_leaf(int status, int want_roots, int want_intermediates)
 {
 	X509_STORE *store = NULL;
 	STACK_OF(X509) *untrusted = NULL;
 	int ret;
 
-	ret = load(NULL, &store, &untrusted, f);
+	ret = load(NULL, &store, &untrusted, &verify_failure);
 	if (!ret)
-		ret = chain_verify(leaf, store, untrusted, root, root_len, f);
+		ret = chain_verify(pki.leaf, store, untrusted, root, sizeof(root),
+				   &verify_failure);
 	X509_STORE_free(store);
 	sk_X509_pop_free(untrusted, X509_free);
-	return ret;
+	assert_int_equal(ret, status);
+	assert_int_equal(roots, want_roots);
+	assert_int_equal(intermediates, want_intermediates);
 }
 
-static void release(X509_STORE *store, STACK_OF(X509) *untrusted)
+/* Loading `dir` succeeds with that many roots and intermediates. */
+static void expect_loaded(int want_roots, int want_intermediates)
 {
+	X509_STORE *store = NULL;
+	STACK_OF(X509) *untrusted = NULL;
+	struct failure f;
+
+	assert_int_equal(load(NULL, &store, &untrusted, &f), STATUS_OK);
+	assert_int_equal(roots, want_roots);
+	assert_int_equal(intermediates, want_intermediates);
 	X509_STORE_free(store);
 	sk_X509_pop_free(untrusted, X509_free);
 }
 
 static void der_and_pem_files_all_load(void **state)
 {
-	struct failure f;
-	char root[256];
-
 	(void)state;
 	put_pem("decoy.pem", pki.ultimate);
 	put_der("vendor-root.cer", pki.vendor, 0, 0);
 	put_der("vendor-int.crt", pki.intermediate, 0, 0);
-	assert_int_equal(verify_leaf(pki.leaf, root, sizeof(root), &f), STATUS_OK);
+	expect_leaf(STATUS_OK, 2, 1);
 	assert_string_equal(root, "/CN=Vendor Root");
-	assert_int_equal(roots, 2);
-	assert_int_equal(intermediates, 1);
 }
 
 static void der_padded_like_nv_loads(void **state)
 {
-	struct failure f;
-	char root[256];
-
 	(void)state;
 	put_der("root.cer", pki.vendor, 431, 0xff);
 	put_der("int.der", pki.intermediate, 16, 0x00);
-	assert_int_equal(verify_leaf(pki.leaf, root, sizeof(root), &f), STATUS_OK);
-	assert_int_equal(roots, 1);
-	assert_int_equal(intermediates, 1);
+	expect_leaf(STATUS_OK, 1, 1);
 }
 
 static void der_bundle_back_to_back_loads(void **state)
 {
-	X509_STORE *store = NULL;
-	STACK_OF(X509) *untrusted = NULL;
-	struct failure f;
-	FILE *fp = open_in_dir("chain");
-
 	(void)state;
-	assert_int_equal(i2d_X509_fp(fp, pki.intermediate), 1);
-	assert_int_equal(i2d_X509_fp(fp, pki.vendor), 1);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(load(NULL, &store, &untrusted, &f), STATUS_OK);
-	assert_int_equal(roots, 1);
-	assert_int_equal(intermediates, 1);
-	release(store, untrusted);
+	put_der("chain", pki.intermediate, 0, 0);
+	put_der("chain", pki.vendor, 0, 0);
+	expect_loaded(1, 1);
 }
 
 static void trusted_certificate_pem_loads(void **state)
 {
-	X509_STORE *store = NULL;
-	STACK_OF(X509) *untrusted = NULL;
-	struct failure f;
 	FILE *fp = open_in_dir("root.pem");
 
 	(void)state;
 	assert_int_equal(PEM_write_X509_AUX(fp, pki.vendor), 1);
 	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(load(NULL, &store, &untrusted, &f), STATUS_OK);
-	assert_int_equal(roots, 1);
-	release(store, untrusted);
+	expect_loaded(1, 0);
 }
 
 static void other_files_are_skipped(void **state)
 {
-	X509_STORE *store = NULL;
-	STACK_OF(X509) *untrusted = NULL;
-	struct failure f;
 	FILE *fp = open_in_dir("signkey.pem");
 
 	(void)state;
@@ -297,10 +289,7 @@ static void other_files_are_skipped(void **state)
 	put_text("certserial", "1000\n");
 	put_text("empty", "");
 	put_der("root.crt", pki.vendor, 0, 0);
-	assert_int_equal(load(NULL, &store, &untrusted, &f), STATUS_OK);
-	assert_int_equal(roots, 1);
-	assert_int_equal(intermediates, 0);
-	release(store, untrusted);
+	expect_loaded(1, 0);
 }
 
 /* expect_refused(FILE): loading `dir` is an input error that names FILE. */
@@ -350,12 +339,9 @@ static void truncated_der_is_refused(void **state)
 
 static void der_followed_by_junk_is_refused(void **state)
 {
-	FILE *fp = open_in_dir("chain");
-
 	(void)state;
-	assert_int_equal(i2d_X509_fp(fp, pki.intermediate), 1);
-	assert_int_equal(fputs("junk", fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
+	put_der("chain", pki.intermediate, 0, 0);
+	put_text("chain", "junk");
 	expect_refused("chain");
 }
 
@@ -377,34 +363,24 @@ static void folder_without_certificates_is_refused(void **state)
 
 static void cross_signed_vendor_root_is_an_intermediate(void **state)
 {
-	struct failure f;
-	char root[256];
-
 	(void)state;
 	put_pem("vendor-root.pem", pki.vendor_cross);
 	put_pem("vendor-int.pem", pki.intermediate);
-	assert_int_equal(verify_leaf(pki.leaf, root, sizeof(root), &f), STATUS_VERIFY);
-	assert_int_equal(roots, 0);
-	assert_int_equal(intermediates, 2);
-	assert_non_null(strstr(f.text, "Vendor Root"));
+	expect_leaf(STATUS_VERIFY, 0, 2);
+	assert_non_null(strstr(verify_failure.text, "Vendor Root"));
 	/* With the root above it, the chain verifies to that root. */
 	put_der("ultimate.cer", pki.ultimate, 0, 0);
-	assert_int_equal(verify_leaf(pki.leaf, root, sizeof(root), &f), STATUS_OK);
+	expect_leaf(STATUS_OK, 1, 2);
 	assert_string_equal(root, "/CN=Ultimate Root");
 }
 
 static void self_issued_but_not_self_signed_is_no_root(void **state)
 {
-	struct failure f;
-	char root[256];
-
 	(void)state;
 	/* Subject and issuer names match, but another key signed it. */
 	put_pem("vendor-root.pem", pki.self_issued);
 	put_pem("vendor-int.pem", pki.intermediate);
-	assert_int_equal(verify_leaf(pki.leaf, root, sizeof(root), &f), STATUS_VERIFY);
-	assert_int_equal(roots, 0);
-	assert_int_equal(intermediates, 2);
+	expect_leaf(STATUS_VERIFY, 0, 2);
 }
 
 int main(void)
