@@ -27,14 +27,20 @@ static int parse(const char *text, TPM2B_NAME *name, struct failure *f)
 	return namefile_parse(text, strlen(text), name, f);
 }
 
+/* A rejection is an input error with a reason. */
+static void expect_usage_failure(int ret, const struct failure *f)
+{
+	assert_int_equal(ret, STATUS_USAGE);
+	assert_int_equal(f->status, STATUS_USAGE);
+	assert_true(f->text[0] != '\0');
+}
+
 static void expect_rejected(const char *text)
 {
 	struct failure f;
 	TPM2B_NAME name;
 
-	assert_int_equal(parse(text, &name, &f), STATUS_USAGE);
-	assert_int_equal(f.status, STATUS_USAGE);
-	assert_true(f.text[0] != '\0');
+	expect_usage_failure(parse(text, &name, &f), &f);
 }
 
 static void expect_sha256_name(const TPM2B_NAME *name)
@@ -160,22 +166,25 @@ static void parse_does_not_read_past_len(void **state)
 	assert_int_equal(namefile_parse(text, sizeof(text) - 3, &name, &f), STATUS_USAGE);
 }
 
-static int read_path(const char *file, TPM2B_NAME *name, struct failure *f)
+/* `file` in the test's folder; the next call overwrites it. */
+static const char *in_tmpdir(const char *file)
 {
-	char path[128];
+	static char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, file);
+	return path;
+}
+
+static int read_path(const char *file, TPM2B_NAME *name, struct failure *f)
+{
 	memset(f, 0, sizeof(*f));
-	return namefile_read(path, name, f);
+	return namefile_read(in_tmpdir(file), name, f);
 }
 
 static void write_file(const char *file, const char *data, size_t len)
 {
-	char path[128];
-	FILE *fp;
+	FILE *fp = fopen(in_tmpdir(file), "wb");
 
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, file);
-	fp = fopen(path, "wb");
 	assert_non_null(fp);
 	assert_int_equal(fwrite(data, 1, len, fp), len);
 	assert_int_equal(fclose(fp), 0);
@@ -186,9 +195,7 @@ static void expect_read_rejected(const char *file)
 	struct failure f;
 	TPM2B_NAME name;
 
-	assert_int_equal(read_path(file, &name, &f), STATUS_USAGE);
-	assert_int_equal(f.status, STATUS_USAGE);
-	assert_true(f.text[0] != '\0');
+	expect_usage_failure(read_path(file, &name, &f), &f);
 	assert_non_null(strstr(f.text, tmpdir)); /* says which file */
 }
 
@@ -211,21 +218,15 @@ static void read_rejects_missing_file(void **state)
 
 static void read_rejects_directory(void **state)
 {
-	char path[128];
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/dir", tmpdir);
-	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(mkdir(in_tmpdir("dir"), 0700), 0);
 	expect_read_rejected("dir");
 }
 
 static void read_rejects_fifo_without_blocking(void **state)
 {
-	char path[128];
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
-	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(mkfifo(in_tmpdir("fifo"), 0600), 0);
 	alarm(5); /* blocking on open or read kills the test instead of hanging */
 	expect_read_rejected("fifo");
 	alarm(0);
@@ -262,15 +263,11 @@ static int make_tmpdir(void **state)
 static int remove_tmpdir(void **state)
 {
 	static const char *const files[] = { "good", "fifo", "big", "bad" };
-	char path[128];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), "%s/dir", tmpdir);
-	rmdir(path);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		unlink(in_tmpdir(files[i]));
+	rmdir(in_tmpdir("dir"));
 	return rmdir(tmpdir);
 }
 
