@@ -8,65 +8,54 @@
 
 #include "hierarchy.h"
 
-static void expect(const char *spec, TPM2_HANDLE handle, ESYS_TR esys)
-{
-	const struct hierarchy *h = hierarchy_find(spec);
+static const struct {
+	const char *spec;
+	TPM2_HANDLE handle;
+	ESYS_TR esys;
+} found[] = {
+	{ "null", TPM2_RH_NULL, ESYS_TR_RH_NULL },
+	{ "owner", TPM2_RH_OWNER, ESYS_TR_RH_OWNER },
+	{ "endorsement", TPM2_RH_ENDORSEMENT, ESYS_TR_RH_ENDORSEMENT },
+	{ "platform", TPM2_RH_PLATFORM, ESYS_TR_RH_PLATFORM },
+	{ "--owner", TPM2_RH_OWNER, ESYS_TR_RH_OWNER },
+	{ "--null", TPM2_RH_NULL, ESYS_TR_RH_NULL },
+	{ "0x40000001", TPM2_RH_OWNER, ESYS_TR_RH_OWNER },
+	{ "0x40000007", TPM2_RH_NULL, ESYS_TR_RH_NULL },
+	{ "0x4000000b", TPM2_RH_ENDORSEMENT, ESYS_TR_RH_ENDORSEMENT },
+	{ "0x4000000C", TPM2_RH_PLATFORM, ESYS_TR_RH_PLATFORM },
+};
 
-	if (!h)
-		fail_msg("hierarchy_find(\"%s\") found nothing", spec);
-	assert_int_equal(h->handle, handle);
-	assert_int_equal(h->esys, esys);
-}
+static const char *const unknown[] = {
+	"lockout", "Owner", "own", "owner ", "0x4000000Z", "0x40000001Z",
+	"0x4000000b ", "0x40000002", "0x", "40000001", "", "--",
+};
 
-static void finds_hierarchies_by_name(void **state)
+static void finds_names_dashed_spellings_and_hex_handles(void **state)
 {
 	(void)state;
-	expect("null", TPM2_RH_NULL, ESYS_TR_RH_NULL);
-	expect("owner", TPM2_RH_OWNER, ESYS_TR_RH_OWNER);
-	expect("endorsement", TPM2_RH_ENDORSEMENT, ESYS_TR_RH_ENDORSEMENT);
-	expect("platform", TPM2_RH_PLATFORM, ESYS_TR_RH_PLATFORM);
+	for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++) {
+		const struct hierarchy *h = hierarchy_find(found[i].spec);
+
+		if (!h)
+			fail_msg("hierarchy_find(\"%s\") found nothing", found[i].spec);
+		assert_int_equal(h->handle, found[i].handle);
+		assert_int_equal(h->esys, found[i].esys);
+	}
 	assert_string_equal(hierarchy_find("endorsement")->name, "endorsement");
-}
-
-static void finds_dashed_spelling(void **state)
-{
-	(void)state;
-	expect("--owner", TPM2_RH_OWNER, ESYS_TR_RH_OWNER);
-	expect("--null", TPM2_RH_NULL, ESYS_TR_RH_NULL);
-}
-
-static void finds_hex_handles(void **state)
-{
-	(void)state;
-	expect("0x40000001", TPM2_RH_OWNER, ESYS_TR_RH_OWNER);
-	expect("0x40000007", TPM2_RH_NULL, ESYS_TR_RH_NULL);
-	expect("0x4000000b", TPM2_RH_ENDORSEMENT, ESYS_TR_RH_ENDORSEMENT);
-	expect("0x4000000C", TPM2_RH_PLATFORM, ESYS_TR_RH_PLATFORM);
 }
 
 static void rejects_unknown_specs(void **state)
 {
 	(void)state;
-	assert_null(hierarchy_find("lockout"));
-	assert_null(hierarchy_find("Owner"));
-	assert_null(hierarchy_find("own"));
-	assert_null(hierarchy_find("owner "));
-	assert_null(hierarchy_find("0x4000000Z"));
-	assert_null(hierarchy_find("0x40000001Z"));
-	assert_null(hierarchy_find("0x4000000b "));
-	assert_null(hierarchy_find("0x40000002"));
-	assert_null(hierarchy_find("0x"));
-	assert_null(hierarchy_find("40000001"));
-	assert_null(hierarchy_find(""));
-	assert_null(hierarchy_find("--"));
+	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
+		if (hierarchy_find(unknown[i]))
+			fail_msg("hierarchy_find(\"%s\") found a hierarchy", unknown[i]);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(finds_hierarchies_by_name),
-		cmocka_unit_test(finds_dashed_spelling),
-		cmocka_unit_test(finds_hex_handles),
+		cmocka_unit_test(finds_names_dashed_spellings_and_hex_handles),
 		cmocka_unit_test(rejects_unknown_specs),
 	};
 
