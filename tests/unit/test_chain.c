@@ -305,20 +305,27 @@ static void expect_refused(const char *file)
 	assert_non_null(strstr(f.text, file));
 }
 
-static void page_named_like_a_certificate_is_refused(void **state)
-{
-	(void)state;
-	put_der("root.cer", pki.vendor, 0, 0);
-	put_text("missing-root.crt", "<html><body>404 Not Found</body></html>\n");
-	expect_refused("missing-root.crt");
-}
+/* Text that is no certificate, in a file next to a good root: the file is named. */
+struct bad_text {
+	const char *file, *text;
+};
 
-static void empty_pem_file_is_refused(void **state)
+static struct bad_text page_named_like_a_certificate = {
+	"missing-root.crt", "<html><body>404 Not Found</body></html>\n"
+};
+static struct bad_text empty_pem_file = { "int.pem", "" };
+static struct bad_text bad_certificate_block = {
+	"bundle2", "-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGU=\n"
+	"-----END CERTIFICATE-----\n"
+};
+
+static void bad_text_is_refused(void **state)
 {
-	(void)state;
+	const struct bad_text *bad = *state;
+
 	put_der("root.cer", pki.vendor, 0, 0);
-	put_text("int.pem", "");
-	expect_refused("int.pem");
+	put_text(bad->file, bad->text);
+	expect_refused(bad->file);
 }
 
 static void truncated_der_is_refused(void **state)
@@ -343,15 +350,6 @@ static void der_followed_by_junk_is_refused(void **state)
 	put_der("chain", pki.intermediate, 0, 0);
 	put_text("chain", "junk");
 	expect_refused("chain");
-}
-
-static void bad_certificate_block_is_refused(void **state)
-{
-	(void)state;
-	put_pem("bundle", pki.intermediate);
-	put_text("bundle2", "-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGU=\n"
-		 "-----END CERTIFICATE-----\n");
-	expect_refused("bundle2");
 }
 
 static void folder_without_certificates_is_refused(void **state)
@@ -383,6 +381,10 @@ static void self_issued_but_not_self_signed_is_no_root(void **state)
 	expect_leaf(STATUS_VERIFY, 0, 2);
 }
 
+/* One case per bad text, named after it, in a fresh folder. */
+#define BAD_TEXT(bad) { #bad "_is_refused", bad_text_is_refused, make_dir, remove_dir, \
+			&(bad) }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,12 +393,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(der_bundle_back_to_back_loads, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(trusted_certificate_pem_loads, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(other_files_are_skipped, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(page_named_like_a_certificate_is_refused, make_dir,
-						remove_dir),
-		cmocka_unit_test_setup_teardown(empty_pem_file_is_refused, make_dir, remove_dir),
+		BAD_TEXT(page_named_like_a_certificate),
+		BAD_TEXT(empty_pem_file),
 		cmocka_unit_test_setup_teardown(truncated_der_is_refused, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(der_followed_by_junk_is_refused, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(bad_certificate_block_is_refused, make_dir, remove_dir),
+		BAD_TEXT(bad_certificate_block),
 		cmocka_unit_test_setup_teardown(folder_without_certificates_is_refused, make_dir,
 						remove_dir),
 		cmocka_unit_test_setup_teardown(cross_signed_vendor_root_is_an_intermediate, make_dir,
