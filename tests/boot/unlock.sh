@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2034,SC2153,SC2154 # the suite's variables are read by tests/boot/harness.sh and the cases; TCTI, bin, work, kdir and the like are tests/lib/swtpm.sh's and the harness's
 # Boot proofs that match real life: TPM-sealed disk keys unlocked by
 # Debian's own unlock flows, with a bus interposer between QEMU and swtpm
 # (tests/lib/qemu_tpm_interposer.py).
@@ -30,40 +31,22 @@
 # token. One more case there:
 #   srk         the persistent SRK substituted in every ReadPublic answer
 #
-# Cases per flavour, each through the interposer:
-#   good        pass-through: unlocked by the TPM; the bus log shows the
-#               kernel's NULL-key CreatePrimary, our check, then the Unseal
-#   null-kernel the NULL key substituted in the kernel's own CreatePrimary
-#   null-check  the NULL key substituted in our check's CreatePrimary
-#   srk-check   the owner SRK substituted in our check's CreatePrimary
-#   ek          the signing EK substituted
-#   stall       the TPM stops answering at our check's first Certify
-# and, with a passphrase typed on the serial console:
-#   initramfs-tools passphrase     a passphrase-only volume (no TPM binding)
-#   FLAVOUR refused-typed          our SRK substituted: refused, TPM unlock
-#                                  off, the owner's passphrase still opens
-#   FLAVOUR notpm-typed            no TPM at all: no power-off, the prompt
-#                                  comes and the passphrase opens
-# and, for the volume decision (Debian 12):
-#   dracut-classic foreign-pin     verified TPM, but the volume's token pins
-#                                  another key's SRK: refused at 90crypt's
-#                                  cryptroot-ask, before its luksOpen
-#   dracut-systemd rdname          the same disk named with rd.luks.name=
-#   dracut-systemd signed          a systemd-cryptenroll token with a signed
-#                                  PCR 11 policy, refused (SRK substituted):
-#                                  PCR 11 is capped too, read at boot
-#   initramfs-tools clevis-nopcr   a clevis tpm2 pin without pcr_ids (no PCR
-#                                  policy at all), refused: the TPM is taken
-#                                  from its driver before clevis runs
-# Refused cases pass only when nothing was unlocked, no switch-root
-# happened, no TPM2_Unseal was sent before the refusal capped PCR 7 and none
-# succeeded (the default ATTEST_TPM2_ON_FAILURE=passphrase: clevis, which
-# runs on after the refusal, may try one, and the TPM refuses it). Good cases pass only when the marker
-# on the encrypted root was read, a TPM2_Unseal succeeded, nothing was typed,
-# and the image holds no key file or passphrase.
+# The boots: one job a case of tests/boot/cases/unlock/ and flavour, each
+# through the interposer (tests/boot/harness.sh): good (unlocked by the
+# TPM after our check), a NULL key, SRK or signing EK substituted, a
+# stalled TPM, passphrases typed on the serial console (a passphrase-only
+# volume, a refusal, no TPM at all), and the volume decision at every
+# unlock path (a foreign pin, rd.luks.name=, a signed PCR 11 policy, a
+# clevis pin bound to no PCR). Refused cases pass only when nothing was
+# unlocked, no switch-root happened, no TPM2_Unseal was sent before the
+# refusal capped PCR 7 and none succeeded (the default
+# ATTEST_TPM2_ON_FAILURE=passphrase: clevis, which runs on after the
+# refusal, may try one, and the TPM refuses it). Good cases pass only when
+# the marker on the encrypted root was read, a TPM2_Unseal succeeded,
+# nothing was typed, and the image holds no key file or passphrase.
 #
 # ATTEST_TPM2_BOOT_TIMEOUT (150) bounds each boot; ATTEST_TPM2_KEEP=1 keeps
-# the work folder; ATTEST_TPM2_UNLOCK_ONLY="FLAVOUR:CASE ..." runs only those
+# the work folder; ATTEST_TPM2_BOOT_ONLY="CASE:FLAVOUR ..." runs only those
 # boots. Prints PASS/FAIL lines, the seconds of each boot and
 # "N passed, M failed". Two boots at a time.
 set -u
@@ -71,14 +54,16 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 ulib=$here/unlock
-# shellcheck source=SCRIPTDIR/lib.sh
-. "$here/lib.sh"
+# shellcheck source=SCRIPTDIR/harness.sh
+. "$here/harness.sh"
 # shellcheck source=SCRIPTDIR/unlock/lib.sh
 . "$ulib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/debian_root.sh
+. "$repo/tests/lib/debian_root.sh"
+# shellcheck source=SCRIPTDIR/../lib/debian_root_cache.sh
+. "$repo/tests/lib/debian_root_cache.sh"
 # shellcheck source=SCRIPTDIR/../lib/install.sh
 . "$repo/tests/lib/install.sh"
-# shellcheck source=SCRIPTDIR/../lib/report.sh
-. "$repo/tests/lib/report.sh"
 suite=${ATTEST_TPM2_SUITE:-bookworm}
 case "$suite" in
 bookworm | trixie) ;;
@@ -89,53 +74,17 @@ export ATTEST_TPM2_SUITE
 # shellcheck source=SCRIPTDIR/unlock/packages.sh
 . "$ulib/packages.sh"
 
-[ "$(id -u)" -eq 0 ] || die "must run as root (mmdebstrap, chroot, mount namespaces)"
-bin=$(readlink -f "${1:-$repo/build/static/attest_tpm2_primary}")
-if [ ! -x "$bin" ] && [ $# -eq 0 ]; then
-	make -C "$repo" static >&2 || die "make static failed"
-fi
-[ -x "$bin" ] || die "$bin: not an executable"
-
-work=$(mktemp -d /tmp/attest-tpm2-unlock.XXXXXX)
-cleanup() {
-	for p in "$work"/*.pid "$work"/b-*/swtpm.pid; do
-		[ -s "$p" ] && kill "$(cat "$p")" 2> /dev/null
-	done
-	if [ "${ATTEST_TPM2_KEEP:-0}" = 1 ] || [ "$REPORT_FAILED" -gt 0 ]; then
-		log "logs kept in $work"
-	else
-		rm -rf --one-file-system "$work"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM
-boot_timeout=${ATTEST_TPM2_BOOT_TIMEOUT:-150}
-settle=10
-t0=$(date +%s)
-
-
-# Host packages: QEMU, swtpm, the disk tools and mmdebstrap.
-missing=
-for p in qemu-system-x86 swtpm swtpm-tools cryptsetup-bin e2fsprogs klibc-utils binutils \
-	mmdebstrap python3 kmod util-linux cpio iproute2; do
-	dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q 'ok installed' || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	log "installing:$missing"
-	# shellcheck disable=SC2086 # word splitting intended
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2 ||
-		die "apt-get install failed"
-fi
+[ $# -le 1 ] || die "usage: sh tests/boot/unlock.sh [BINARY]"
+boot_suite_start unlock "$@"
 
 # ------------------------------------------------------ kernel and roots
-kbz=$(sh "$here/build-kernel.sh") || die "kernel build failed"
-kdir=${kbz%/bzImage}
-krel=$(cat "$kdir/release")
-# shellcheck disable=SC2086,SC2154 # word splitting intended; packages.sh
-sh "$ulib/root.sh" $dracut_pkgs > "$work/root-dr" &
+# The image-building roots, never the host: dracut and initramfs-tools
+# conflict, and either would change the host's own images.
+# shellcheck disable=SC2154 # packages.sh
+debian_root_dir "$suite" "$dracut_pkgs" > "$work/root-dr" &
 p1=$!
-# shellcheck disable=SC2086,SC2154
-sh "$ulib/root.sh" $itools_pkgs > "$work/root-it" &
+# shellcheck disable=SC2154
+debian_root_dir "$suite" "$itools_pkgs" > "$work/root-it" &
 p2=$!
 wait "$p1" || die "cannot build the dracut root"
 wait "$p2" || die "cannot build the initramfs-tools root"
@@ -152,10 +101,11 @@ log "kernel $krel and roots ready after $(($(date +%s) - t0))s"
 mkdir -p "$work/tpm-probe"
 printf '%s\n' . | cpio -o -H newc > "$work/empty.cpio" 2> /dev/null
 truncate -s 1M "$work/empty.img"
-settle=0
-uboot probe "$kbz" "$work/empty.cpio" "$work/tpm-probe" "$work/empty.img" "panic=-1" "" pass --hexdump
-pcr7_digests "$work/probe.bus" > "$work/pcr7.digests"
-[ -s "$work/pcr7.digests" ] || die "the probe boot shows no PCR_Extend into PCR 7 (see $work/probe.bus)"
+kernel=test initrd=$work/empty.cpio args=panic=-1 disk=$work/empty.img disks='' tpm=$work/tpm-probe
+mode='pass --hexdump' send='' until='' settle=0 timeout=$boot_timeout
+boot probe
+/usr/bin/python3 "$repo/tests/lib/bus_log.py" extends "$work/b-probe/bus" | sed -n 's/^7 //p' > "$work/pcr7.digests"
+[ -s "$work/pcr7.digests" ] || die "the probe boot shows no PCR_Extend into PCR 7 (see $work/b-probe/bus)"
 log "SeaBIOS extends PCR 7 with: $(tr '\n' ' ' < "$work/pcr7.digests")"
 
 # ------------------------------------------------------------ the disks
@@ -192,9 +142,9 @@ uuid_sp=$(newdisk "$work/disk-sp.img" "$mark_sp" "$pass_sp") || die "cannot make
 # ------------------------------------------------------------ enrollment
 # On the host, as an administrator would with the machine's TPM: the signing
 # EK's name, PCR 7 brought to its boot-time value, then the two bindings.
-port=$(free_port 7)
-tcti="swtpm:host=127.0.0.1,port=$port"
-swtpm_tcp_start "$work/tpm" "$port" || die "cannot start swtpm"
+mkdir -p "$work/tpm/state"
+swtpm_start "$work/tpm" || die "cannot start swtpm"
+tcti=$TCTI
 enroll_ok=yes
 TSS2_LOG=all+none "$bin" -T "$tcti" --eksign > "$work/eksign.name" || enroll_ok="no (--eksign)"
 while read -r d; do
@@ -268,7 +218,7 @@ print(json.dumps(t))' "$work/foreign.tr" > "$work/foreign.json" &&
 		cryptsetup token import --token-id 0 --json-file "$work/foreign.json" "$work/disk-sdf.img" ||
 		enroll_ok="no (cannot pin the token to the foreign SRK)"
 fi
-swtpm_tcp_stop "$port"
+swtpm_stop "$work/tpm"
 if [ "$enroll_ok" = yes ] && cryptsetup luksDump "$work/disk-sd.img" | grep -q 'systemd-tpm2' &&
 	cryptsetup luksDump "$work/disk-cl.img" | grep -q 'clevis'; then
 	pass "enroll ($suite, host through the swtpm TCTI: signing EK; PCR 7 = $(sed -n 's/.*7 *: *0x//p' "$work/pcr7.enrolled" | cut -c1-16)...; systemd-tpm2 and clevis tpm2 tokens on PCR 7)"
@@ -429,237 +379,36 @@ done
 rm -rf "$work"/x-*
 
 # ------------------------------------------------------------------ boots
-args_dracut_systemd="root=/dev/mapper/luks-$uuid_sd ro rd.luks.uuid=$uuid_sd rd.luks.options=tpm2-device=auto rd.info panic=1"
-args_dracut_classic="root=/dev/mapper/luks-$uuid_sd ro rd.luks.uuid=$uuid_sd rd.info panic=1"
-args_initramfs_tools="root=/dev/mapper/cryptroot ro"
-# flavour_vars FLAVOUR: sets disk, args and marker for its boots.
+# One job a case of tests/boot/cases/unlock/ and flavour (tests/boot/harness.sh).
+# flavour_vars FLAVOUR: the disk, command line, marker and passphrase its
+# boots share.
 flavour_vars() {
 	case "$1" in
-	dracut-systemd) disk=$work/disk-sd.img args=$args_dracut_systemd marker=$mark_sd ;;
-	dracut-classic) disk=$work/disk-sd.img args=$args_dracut_classic marker=$mark_sd ;;
-	initramfs-tools) disk=$work/disk-cl.img args=$args_initramfs_tools marker=$mark_cl ;;
-	esac
-}
-
-cases="good null-kernel null-check srk-check ek stall"
-case_mode() {
-	case "$1" in
-	good) echo pass ;;
-	null-kernel) echo pubkey-null --nth 1 ;;
-	null-check) echo pubkey-null --nth 2 ;;
-	srk-check) echo pubkey-owner --nth 1 ;;
-	srk) echo pubkey-srk ;;
-	ek) echo pubkey-ek ;;
-	stall) echo stall --stall-at Certify --nth 1 ;;
-	esac
-}
-
-# The job list: NAME FLAVOUR CASE [SEND]; two boots at a time (TCG takes a
-# host core per guest CPU).
-jobs=
-for fl in $flavours; do
-	for c in $cases; do
-		jobs="$jobs $fl:$c"
-	done
-done
-jobs="$jobs initramfs-tools:passphrase dracut-systemd:refused-typed initramfs-tools:refused-typed"
-# No TPM at all, under the shipped ON_FAILURE=passphrase: the passphrase
-# prompt comes, and the typed passphrase opens the volume.
-jobs="$jobs dracut-systemd:notpm-typed dracut-classic:notpm-typed initramfs-tools:notpm-typed"
-# The volume decision, at every unlock path: a foreign pin (90crypt's
-# cryptroot-ask; rd.luks.name with systemd), a signed PCR 11 policy and a
-# clevis pin bound to no PCR, each after a refusal.
-jobs="$jobs dracut-classic:foreign-pin dracut-systemd:rdname dracut-systemd:signed initramfs-tools:clevis-nopcr"
-# Debian 13: the flows that change with it (systemd 257's pinned token, in
-# both dracut flavours; dracut 106; initramfs-tools 0.148), each good,
-# refused and stalled; the SRK substitution that the pin is for.
-[ "$suite" = bookworm ] || jobs="dracut-systemd:good dracut-systemd:srk dracut-systemd:ek dracut-systemd:stall \
-dracut-classic:good dracut-classic:srk initramfs-tools:good initramfs-tools:ek initramfs-tools:stall"
-if [ -n "${ATTEST_TPM2_UNLOCK_ONLY:-}" ]; then
-	jobs=$ATTEST_TPM2_UNLOCK_ONLY
-fi
-
-run_job() {
-	fl=${1%%:*} c=${1#*:}
-	flavour_vars "$fl"
-	send=
-	settle=10
-	case "$c" in
-	passphrase)
-		disk=$work/disk-pw.img marker=$mark_pw send=$pass_pw
-		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$disk" "$args" "$send" pass
+	dracut-systemd)
+		fdisk=$work/disk-sd.img marker=$mark_sd fpass=$pass_sd
+		fargs="root=/dev/mapper/luks-$uuid_sd ro rd.luks.uuid=$uuid_sd rd.luks.options=tpm2-device=auto rd.info panic=1"
 		;;
-	refused-typed)
-		send=$pass_cl
-		[ "$fl" = initramfs-tools ] || send=$pass_sd
-		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$disk" "$args" "$send" pubkey-owner --nth 1
+	dracut-classic)
+		fdisk=$work/disk-sd.img marker=$mark_sd fpass=$pass_sd
+		fargs="root=/dev/mapper/luks-$uuid_sd ro rd.luks.uuid=$uuid_sd rd.info panic=1"
 		;;
-	notpm-typed)
-		send=$pass_cl
-		[ "$fl" = initramfs-tools ] || send=$pass_sd
-		uboot "$fl-$c" "$kbz" "$work/$fl.img" none "$disk" "$args" "$send"
-		;;
-	foreign-pin)
-		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$work/disk-sdf.img" "$args" "" pass
-		;;
-	rdname)
-		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$work/disk-sdf.img" \
-			"root=/dev/mapper/cryptroot ro rd.luks.name=$uuid_sd=cryptroot rd.luks.options=tpm2-device=auto rd.info panic=1" \
-			"" pass
-		;;
-	signed)
-		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$work/disk-sp.img" \
-			"root=/dev/mapper/luks-$uuid_sp ro rd.luks.uuid=$uuid_sp rd.luks.options=tpm2-device=auto rd.info panic=1" \
-			"" pubkey-owner --nth 1
-		;;
-	clevis-nopcr)
-		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$work/disk-cln.img" "$args" "" pubkey-owner --nth 1
-		;;
-	good)
-		# shellcheck disable=SC2034 # read by uboot (unlock/lib.sh)
-		settle=$boot_timeout
-		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$disk" "$args" "" pass
-		;;
-	*)
-		# shellcheck disable=SC2046 # the mode's words
-		uboot "$fl-$c" "$kbz" "$work/$fl.img" "$work/tpm" "$disk" "$args" "" $(case_mode "$c")
+	initramfs-tools)
+		fdisk=$work/disk-cl.img marker=$mark_cl fpass=$pass_cl
+		fargs="root=/dev/mapper/cryptroot ro"
 		;;
 	esac
 }
+all_flavours=$flavours
+default_settle=10
+default_tpm=$work/tpm/state
+default_mode=pass
+unlock_re='Finished.*Cryptography Setup for|cryptsetup: .* set up successfully|clevis: .* unlocked|Unlocked .* with clevis|luksOpen.*succe'
+jobs=$(case_jobs unlock main)
+[ -z "${ATTEST_TPM2_BOOT_ONLY:-}" ] || jobs=$ATTEST_TPM2_BOOT_ONLY
+# shellcheck disable=SC2086 # one word a job
+run_jobs unlock $jobs
 
-# lineno FILE REGEX: the line number of REGEX's first match, or 0.
-lineno() {
-	n=$(grep -nE -m 1 "$2" "$1" | cut -d: -f1)
-	echo "${n:-0}"
-}
-
-judge() {
-	fl=${1%%:*} c=${1#*:}
-	n=$fl-$c
-	flavour_vars "$fl"
-	l=$work/$n.log
-	b=$work/$n.bus
-	secs=$(cat "$work/$n.secs" 2> /dev/null || echo '?')
-	# The refusal's time: the kernel's clock at the first refusal message
-	# (the serial log's own timestamps; a poweroff can beat any polling).
-	rsecs=$(sed -n 's/^\[ *\([0-9]*\)\.[0-9]*\] attest-tpm2: FATAL.*/\1/p' "$l" | head -n 1)
-	[ -n "$rsecs" ] || rsecs=$(cat "$work/$n.rsecs" 2> /dev/null)
-	[ -n "$rsecs" ] || rsecs=-
-	echo "$fl $c $secs $rsecs" >> "$work/matrix"
-	why=
-	note=
-	case "$c" in
-	good | passphrase | refused-typed | notpm-typed)
-		[ "$c" = passphrase ] && marker=$mark_pw
-		grep -q "ATTEST-TPM2-TEST MARKER $marker" "$l" || why="$why no-marker"
-		case "$c" in
-		good | passphrase) grep -q 'attest-tpm2: FATAL' "$l" && why="$why fatal-message" ;;
-		esac
-		;;
-	esac
-	case "$c" in
-	good)
-		grep -q '^rsp Unseal rc=0x0$' "$b" || why="$why no-successful-unseal"
-		grep -q '^tamper' "$b" && why="$why tampered"
-		k=$(lineno "$b" '^cmd CreatePrimary hierarchy=0x40000007$')
-		e=$(lineno "$b" '^cmd CreatePrimary hierarchy=0x4000000b$')
-		ce=$(grep -n '^rsp Certify' "$b" | tail -n 1 | cut -d: -f1)
-		u=$(lineno "$b" '^rsp Unseal rc=0x0$')
-		if ! { [ "$k" -gt 0 ] && [ "$e" -gt "$k" ] && [ "${ce:-0}" -gt "$e" ] && [ "$u" -gt "${ce:-0}" ]; }; then
-			why="$why order(kernel-null=$k,check-ek=$e,check-certify-end=${ce:-0},unseal=$u)"
-		fi
-		grep '^rsp Certify' "$b" | grep -qv 'rc=0x0$' && why="$why certify-failed"
-		;;
-	passphrase)
-		grep -q '^rsp Unseal rc=0x0$' "$b" && why="$why unsealed"
-		grep -q '^rsp Certify rc=0x0$' "$b" || why="$why not-verified"
-		;;
-	notpm-typed)
-		grep -q 'attest-tpm2: no TPM in this machine now' "$l" || why="$why no-notpm-decision"
-		# shellcheck disable=SC2154 # set in unlock/lib.sh
-		grep -Eq "$prompt_re" "$l" || why="$why no-prompt"
-		grep -q 'attest-tpm2: powering off' "$l" && why="$why POWERED-OFF"
-		;;
-	refused-typed)
-		# Refused, the TPM unlock is off; the owner's passphrase opens it.
-		grep -q 'attest-tpm2: FATAL' "$l" || why="$why no-refusal"
-		grep -q '^cmd Unseal' "$b" && why="$why UNSEAL-SENT"
-		# ON_FAILURE=passphrase offers the prompt only once PCRs are capped.
-		grep -q 'attest-tpm2: could NOT cap' "$l" &&
-			why="$why (the refusal could not cap PCR 7 in this image and powered off instead of offering the passphrase)"
-		;;
-	*)
-		grep -q 'attest-tpm2: FATAL' "$l" || why="$why no-refusal-message"
-		case "$c" in
-		# No tamper: the TPM is genuine, the token is what is refused.
-		foreign-pin | rdname)
-			grep -q 'attest-tpm2: FATAL: volume .* has a token not pinned to the certified SRK: token 0 (systemd-tpm2) is pinned to an SRK other than the certified one' "$l" ||
-				why="$why no-pin-refusal"
-			grep -q '^tamper' "$b" && why="$why tampered"
-			;;
-		*) grep -q '^tamper' "$b" || why="$why no-tamper-in-bus-log" ;;
-		esac
-		case "$c" in
-		signed) grep -q '^cmd PCR_Event handles=0x0000000b' "$b" || why="$why PCR-11-NOT-CAPPED" ;;
-		clevis-nopcr) grep -q 'attest-tpm2: a TPM unlock bound to no PCR: the TPM is taken from its driver' "$l" ||
-			why="$why TPM-NOT-TAKEN-AWAY" ;;
-		esac
-		grep -q "ATTEST-TPM2-TEST MARKER" "$l" && why="$why ROOT-REACHED"
-		grep -q "ATTEST-TPM2-TEST root reached" "$l" && why="$why ROOT-REACHED"
-		grep -Eq 'Switching root|switch_root|run-init' "$l" && why="$why SWITCH-ROOT"
-		# shellcheck disable=SC2154 # set in unlock/lib.sh
-		grep -Eq "$opened_re" "$l" && why="$why UNLOCKED"
-		r=$(lineno "$b" '^tamper')
-		# The refusal's cap: the first extend of PCR 7 after the tamper
-		# (PCR_Event from attest_tpm2_primary, PCR_Extend from tpm2-tools).
-		cap=$(sed -n "$((r + 1)),\$ {/^cmd PCR_\(Extend\|Event\) handles=0x00000007/=}" "$b" | head -n 1)
-		u=$(lineno "$b" '^cmd Unseal')
-		if grep -q '^rsp Unseal rc=0x0$' "$b"; then
-			why="$why UNSEAL-SUCCEEDED(after the tamper at line $r)"
-		elif [ "$u" -gt 0 ] && { [ -z "$cap" ] || [ "$u" -lt "$cap" ]; }; then
-			why="$why UNSEAL-SENT-BEFORE-THE-CAP(line $u, cap ${cap:-none})"
-		elif [ "$u" -gt 0 ]; then
-			# A TPM unlock that runs on after the refusal (clevis) may
-			# still try: PCR 7 is capped, so the TPM refuses it.
-			note="an Unseal after the cap failed"
-		fi
-		# Bounded: the device wait (10 s), the check's timeout (30 s) and
-		# the cap's (10 s) on top of a slow TCG boot.
-		if [ "$c" = stall ] && { [ "$rsecs" = - ] || [ "$rsecs" -gt 120 ]; }; then
-			why="$why not-refused-within-120s(${rsecs})"
-		fi
-		;;
-	esac
-	if [ -z "$why" ]; then
-		if [ "$rsecs" = - ]; then
-			pass "$n (${secs}s)"
-		else
-			pass "$n (${secs}s, refused ${rsecs}s after the kernel started${note:+; $note})"
-		fi
-	else
-		fail "$n (${secs}s:$why; logs $l $b)"
-	fi
-}
-
-# shellcheck disable=SC2086 # one word per job
-set -- $jobs
-while [ $# -gt 0 ]; do
-	run_job "$1" &
-	j1=$!
-	a=$1
-	shift
-	bj=
-	if [ $# -gt 0 ]; then
-		bj=$1
-		shift
-		run_job "$bj"
-	fi
-	wait "$j1"
-	judge "$a"
-	[ -z "$bj" ] || judge "$bj"
-done
-
-echo "seconds per boot (flavour, case, boot, refusal message at kernel time):"
+echo "seconds per boot (boot, refusal message at kernel time):"
 column -t "$work/matrix" 2> /dev/null || cat "$work/matrix"
 # shellcheck disable=SC2034 # read by report_end (tests/lib/report.sh)
 REPORT_NOTE="$(($(date +%s) - t0))s"

@@ -20,44 +20,22 @@
 # Fails (does not skip) when qemu-system-x86_64 or swtpm is missing.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck disable=SC2034 # read by tests/lib/qemu.sh
+repo=$(cd "$here/.." && pwd)
 . "$here/lib/check.sh"
+# shellcheck source=SCRIPTDIR/../lib/qemu.sh
+. "$here/lib/qemu.sh"
 PYTHON=/usr/bin/python3
-TOOL="$here/lib/qemu_tpm_interposer.py"
 
 WORK=$(mktemp -d)
+LOG="$WORK/bus"
 SOCK="$WORK/tpm.sock"
 CTRL="$WORK/swtpm-ctrl.sock"
 qemu_pid=
-proxy_pid=
-stop_qemu() {
-	if [ -n "$qemu_pid" ]; then
-		kill -9 "$qemu_pid" 2>/dev/null
-		wait "$qemu_pid" 2>/dev/null
-		qemu_pid=
-	fi
-}
-stop_proxy() {
-	if [ -n "$proxy_pid" ]; then
-		kill "$proxy_pid" 2>/dev/null
-		wait "$proxy_pid" 2>/dev/null
-		proxy_pid=
-	fi
-}
-stop_swtpm() {
-	[ -s "$WORK/swtpm.pid" ] || return 0
-	_pid=$(cat "$WORK/swtpm.pid")
-	kill "$_pid" 2>/dev/null
-	_i=0
-	while kill -0 "$_pid" 2>/dev/null && [ $_i -lt 50 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	rm -f "$WORK/swtpm.pid"
-}
+tpm_proxy_pid=
 cleanup() {
-	stop_qemu
-	stop_proxy
-	stop_swtpm
+	qemu_stop now
+	tpm_stop
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -67,8 +45,6 @@ require "qemu interposer" qemu-system-x86_64 swtpm swtpm_ioctl timeout "$PYTHON"
 
 # helper pcrs CTRLSOCK: PCRs 0-7 of the sha256 bank, read straight from swtpm
 #   by passing it a data channel of our own; one hex digest a line.
-# helper replay LOG: the same PCRs as the PCR_Extend frames in LOG (--hexdump)
-#   that the TPM answered with success make them.
 # helper nullkeys SOCK: act as QEMU on SOCK (CMD_INIT, CMD_SET_DATAFD),
 #   Startup, then two identical CreatePrimary under TPM_RH_NULL; print
 #   "same"/"differ" for the two outPublic and "name-ok"/"name-bad" for the
@@ -133,31 +109,6 @@ if what == 'pcrs':
     for _ in range(count):
         d, off = tpm2b(rsp, off)
         print(d.hex())
-elif what == 'replay':
-    pcr = [bytes(32)] * 8
-    pending = None      # 'cmd' after "cmd PCR_Extend", then its frame
-    for line in open(sys.argv[2]):
-        if line.startswith('cmd '):
-            pending = 'cmd' if line.startswith('cmd PCR_Extend') else None
-        elif line.startswith('> ') and pending == 'cmd':
-            pending = bytes.fromhex(line[2:].strip())
-        elif line.startswith('rsp PCR_Extend') and isinstance(pending, bytes):
-            if line.split()[-1] == 'rc=0x0':    # the TPM's own answer
-                c = pending
-                idx = struct.unpack_from('>I', c, 10)[0]
-                off = 18 + struct.unpack_from('>I', c, 14)[0]  # past auth
-                count = struct.unpack_from('>I', c, off)[0]
-                off += 4
-                for _ in range(count):          # TPMT_HA: alg, digest
-                    alg = struct.unpack_from('>H', c, off)[0]
-                    size = {4: 20, 0xB: 32, 0xC: 48, 0xD: 64, 0x12: 32}[alg]
-                    if alg == 0xB and idx < 8:
-                        pcr[idx] = hashlib.sha256(
-                            pcr[idx] + c[off + 2:off + 2 + size]).digest()
-                    off += 2 + size
-            pending = None
-    for p in pcr:
-        print(p.hex())
 elif what == 'nullkeys':
     ctrl, s = datafd(sys.argv[2], init=True)
     tpm(s, 0x8001, 0x144, struct.pack('>H', 0))                 # Startup
@@ -186,31 +137,14 @@ PY
 }
 
 # start MODE [OPTION...]: a fresh swtpm (data channel by descriptor only) on
-# a fresh state, and the proxy in front of it; LOG is its log.
-LOG="$WORK/log"
+# a fresh state, and the proxy in front of it (--hexdump); LOG is its log.
 start() {
-	stop_qemu
-	stop_proxy
-	stop_swtpm
-	rm -rf "$WORK/state" "$LOG" "$WORK/ready"
+	qemu_stop now
+	tpm_stop
+	rm -rf "$WORK/state" "$LOG"
 	mkdir -p "$WORK/state"
-	swtpm socket --tpm2 --tpmstate dir="$WORK/state" \
-		--ctrl type=unixio,path="$CTRL" \
-		--pid file="$WORK/swtpm.pid" --log file="$WORK/swtpm.log" -d ||
-		{ fail "swtpm starts ($*)" "$(cat "$WORK/swtpm.log")"; return 1; }
-	"$PYTHON" "$TOOL" --listen "$SOCK" --upstream "$CTRL" --log "$LOG" \
-		--hexdump --mode "$@" > "$WORK/ready" 2> "$WORK/proxy.err" &
-	proxy_pid=$!
-	_i=0
-	until grep -q ready "$WORK/ready" 2>/dev/null; do
-		_i=$((_i + 1))
-		if [ $_i -gt 200 ] || ! kill -0 "$proxy_pid" 2>/dev/null; then
-			fail "qemu interposer starts ($*)" "$(cat "$WORK/proxy.err")"
-			stop_proxy
-			return 1
-		fi
-		sleep 0.05
-	done
+	tpm_start "$WORK" "$WORK/state" "$@" --hexdump ||
+		{ fail "swtpm and the interposer start ($*)" "$(cat "$WORK/tpm.err")"; return 1; }
 }
 
 # boot PATTERN [QUIET]: start QEMU (no kernel, no disk: SeaBIOS only) on
@@ -218,12 +152,7 @@ start() {
 # QUIET tenths of a second (default 10; at most 30 s in all), and leave QEMU
 # running.
 boot() {
-	qemu-system-x86_64 -nodefaults -accel tcg -display none -serial none \
-		-m 128 -no-reboot \
-		-chardev socket,id=chrtpm,path="$SOCK" \
-		-tpmdev emulator,id=tpm0,chardev=chrtpm \
-		-device tpm-tis,tpmdev=tpm0 2> "$WORK/qemu.err" &
-	qemu_pid=$!
+	qemu_start "$WORK/qemu.err" "$SOCK" -serial none -m 128
 	_i=0 _size=-1 _quiet=0
 	while [ $_i -lt 300 ]; do
 		_i=$((_i + 1))
@@ -248,21 +177,21 @@ events() {
 
 # ends_proxy NAME: SIGTERM ends the proxy and removes its socket.
 ends_proxy() {
-	kill "$proxy_pid" 2>/dev/null
+	kill "$tpm_proxy_pid" 2>/dev/null
 	_i=0
-	while kill -0 "$proxy_pid" 2>/dev/null && [ $_i -lt 50 ]; do
+	while kill -0 "$tpm_proxy_pid" 2>/dev/null && [ $_i -lt 50 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	if kill -0 "$proxy_pid" 2>/dev/null; then
+	if kill -0 "$tpm_proxy_pid" 2>/dev/null; then
 		fail "$1: SIGTERM ends the proxy" "still running"
 	elif [ -e "$SOCK" ]; then
 		fail "$1: SIGTERM ends the proxy" "$SOCK is left behind"
 	else
 		pass "$1: SIGTERM ends the proxy and removes its socket"
 	fi
-	wait "$proxy_pid" 2>/dev/null
-	proxy_pid=
+	wait "$tpm_proxy_pid" 2>/dev/null
+	tpm_proxy_pid=
 }
 
 # pcrs_match NAME: with QEMU and the proxy gone, swtpm's own PCRs 0-7 (also
@@ -270,7 +199,7 @@ ends_proxy() {
 pcrs_match() {
 	_got=$(helper pcrs "$CTRL" 2>&1)
 	printf '%s\n' "$_got" > "$WORK/pcrs"
-	_want=$(helper replay "$LOG" 2>&1)
+	_want=$("$PYTHON" "$here/lib/bus_log.py" replay "$LOG" 2>&1)
 	if [ "$(printf '%s\n' "$_got" | grep -c '^[0-9a-f]\{64\}$')" -ne 8 ]; then
 		fail "$1: PCRs 0-7 read from swtpm" "$_got"
 	elif [ "$_got" != "$_want" ]; then
@@ -336,7 +265,7 @@ if start pass; then
 		fail "pass: log shows GetCapability, SelfTest and PCR_Extend into PCRs 0-7" "missing:$missing"
 	fi
 	pass_extends=$(printf '%s\n' "$ev" | grep -c '^cmd PCR_Extend')
-	stop_qemu
+	qemu_stop now
 	ends_proxy pass
 	pcrs_match pass
 	if [ "$(grep -c "^$zero\$" "$WORK/pcrs")" -eq 0 ] &&
@@ -370,7 +299,7 @@ if start tpm-error --target-cc PCR_Extend --nth 1; then
 		fail "tpm-error: SeaBIOS reacts to the forged error" \
 			"$n PCR_Extend; after the tamper: $(printf '%s\n' "$after" | tr '\n' ';')"
 	fi
-	stop_qemu
+	qemu_stop now
 	ends_proxy tpm-error
 	pcrs_match "tpm-error (the TPM did extend)"
 fi
@@ -399,7 +328,7 @@ if start stall --stall-at PCR_Extend --nth 3; then
 	else
 		fail "stall: QEMU waits for the answer (still running)" "$(cat "$WORK/qemu.err")"
 	fi
-	stop_qemu
+	qemu_stop now
 	ends_proxy stall
 	pcrs_match "stall (the withheld extend never reached the TPM)"
 fi

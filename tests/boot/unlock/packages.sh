@@ -1,5 +1,6 @@
 # shellcheck shell=sh
-# Package lists of the two image-building roots (tests/boot/unlock/root.sh),
+# Package lists of the two image-building roots (debian_root_dir,
+# tests/lib/debian_root_cache.sh),
 # by suite ($suite). dracut and initramfs-tools conflict, hence two roots.
 # Debian 13 renamed the TSS libraries (64-bit time_t: "t64") and split
 # systemd-cryptsetup out of systemd.
