@@ -15,7 +15,7 @@ VERSION  := 0.1.0
 
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
-CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
+override CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
 # Expanded when a link runs, not when the Makefile is read: on a brand-new
 # machine pkg-config and the -dev packages arrive only with a deps target.
 LIBS      = $(shell pkg-config --libs tss2-esys tss2-sys tss2-mu tss2-rc tss2-tcti-device tss2-tcti-swtpm tss2-tcti-mssim libcrypto json-c 2>/dev/null)
@@ -40,14 +40,19 @@ else
 TEST_BIN ?= $(STATIC)
 endif
 
-.PHONY: all static deps deps-demo deps-lint deps-boot deps-fresh deps-deb check check-boot \
+.PHONY: all static static-bin FORCE deps deps-demo deps-lint deps-boot deps-fresh deps-deb check check-boot \
 	check-policy check-fresh check-package demo bench fuzz install uninstall deb clean distclean lint
 
 all: $(PROG)
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h)
-	@mkdir -p $(@D)
-	$(CC) -std=c11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+# One compile recipe for every build; the objects follow its command line
+# (another VERSION, compiler or dependency folder), recorded in .cc.
+COMPILE = $(CC) -std=c11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS)
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) $(BUILD)/obj/.cc
+	$(COMPILE) -c -o $@ $<
+
+$(BUILD)/obj/.cc: FORCE
+	@mkdir -p $(@D); printf '%s\n' '$(COMPILE)' | cmp -s - $@ || printf '%s\n' '$(COMPILE)' >$@
 
 $(PROG): $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -55,8 +60,21 @@ $(PROG): $(OBJS)
 $(BUILD)/libattest.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
+# The shipped binary: static/build.sh builds the musl dependencies (cached)
+# and names their folder, this Makefile builds the program against it with
+# musl-gcc in $(BUILD)/static, and static/check.sh strips and checks it.
+# static-bin is the same without installing packages (debian/rules).
 static: deps
-	VERSION=$(VERSION) sh static/build.sh $(BUILD)/static
+	$(MAKE) static-bin
+
+STATIC_LIBS := -ltss2-esys -ltss2-sys -ltss2-mu -ltss2-rc -ltss2-tctildr -ltss2-tcti-device \
+	-ltss2-tcti-swtpm -ltss2-tcti-mssim -ljson-c -lcrypto
+static-bin:
+	d=$$(sh static/build.sh --deps) && $(MAKE) $(STATIC) BUILD=$(BUILD)/static CC=musl-gcc \
+		CFLAGS='-Os -ffunction-sections -fdata-sections -fstack-protector-strong' \
+		CPPFLAGS="-I$$d/include -idirafter $$d/uapi" LDFLAGS="-static -Wl,--gc-sections -L$$d/lib" \
+		LIBS='-Wl,--start-group $(STATIC_LIBS) -Wl,--end-group'
+	sh static/check.sh $(STATIC)
 
 deps:
 	sh tests/lib/ensure-packages.sh check

@@ -1,8 +1,14 @@
 #!/bin/sh
-# Build attest_tpm2_primary as one fully static musl binary.
+# Build the static musl dependencies of attest_tpm2_primary, or find them
+# already built, and print the folder that holds them.
 #
-#   sh static/build.sh OUTDIR        build OUTDIR/attest_tpm2_primary
+#   sh static/build.sh --deps        print the dependencies' folder (PREFIX):
+#                                    PREFIX/include, PREFIX/lib, PREFIX/uapi
 #   sh static/build.sh --drop-cache  delete the cached sources and dependencies
+#
+# The Makefile compiles and links the program against that folder
+# ("make static"); only the folder's name goes to standard output, and the
+# progress to standard error.
 #
 # OpenSSL (bookworm), tpm2-tss (trixie) and json-c (bookworm, the LUKS2
 # header's JSON parser, as in cryptsetup) are fetched as Debian source
@@ -21,23 +27,20 @@
 # Other tools may keep entries of their own in that folder: this script
 # touches only deps-KEY, static-* and static.lock.
 # KEY hashes the .dsc checksums, the compiler and musl versions, the Linux
-# UAPI headers and the files of static/ (this script, *.options), so a
-# change to any of them rebuilds; otherwise a rebuild takes seconds.
-# Dependencies are built in a temporary folder and renamed when complete.
+# UAPI headers, this script and the *.options files, so a change to any of
+# them rebuilds; otherwise this takes seconds. Dependencies are built in a
+# temporary folder and renamed when complete. Checkouts of another static/
+# may share the cache, so a deps-KEY folder is removed only after 30 days
+# without use.
 #
 # OpenSSL is built without assembly (no-asm), with constant-time C code for
 # AES and P-256/P-521: see static/openssl.options for why.
-#
-# The program is compiled from src/*.c with VERSION (environment, else the
-# Makefile's "VERSION := x.y.z"), linked with -static and stripped, then
-# checked: statically linked, no dlopen, at most 2 MiB.
 set -eu
 
 me=static/build.sh
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 top=$(dirname -- "$here")
 cache=${ATTEST_TPM2_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attest-tpm2}
-max_size=2097152
 packages="musl-tools gcc make cmake perl dpkg-dev pkg-config autoconf automake libtool autoconf-archive libltdl-dev xz-utils file binutils libc-bin linux-libc-dev debian-archive-keyring apt"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 # Debian source packages: NAME/SUITE.
@@ -51,7 +54,7 @@ die() {
 }
 
 say() {
-    printf '%s: %s\n' "$me" "$*"
+    printf '%s: %s\n' "$me" "$*" >&2
 }
 
 # Run a command with its output appended to a log; on failure show the
@@ -122,15 +125,12 @@ if [ "${1:-}" = --drop-cache ]; then
     exit 0
 fi
 
-if [ $# -ne 1 ] || [ -z "$1" ]; then
-    die "usage: $0 OUTDIR | --drop-cache"
+if [ $# -ne 1 ] || [ "$1" != --deps ]; then
+    die "usage: $0 --deps | --drop-cache"
 fi
-case $1 in -*) die "unknown option: $1" ;; esac
-mkdir -p "$1/obj"
-outdir=$(CDPATH='' cd -- "$1" && pwd)
-case $outdir in
-    *[[:space:]]*) die "the output folder path must not contain blanks: $outdir" ;;
-esac
+# Standard output carries the folder's name alone: whatever else the steps
+# below print goes to standard error.
+exec 3>&1 1>&2
 
 case $cache in
     /*) ;;
@@ -141,7 +141,7 @@ case $cache in
 esac
 
 export LC_ALL=C
-need musl-gcc gcc strip nm file ldd sha256sum mktemp
+need musl-gcc gcc nm sha256sum mktemp
 
 case $(uname -m) in
     x86_64) ossl_target=linux-x86_64 ;;
@@ -297,8 +297,8 @@ key=$(
         gcc --version | head -n 1
         sha256sum <"$musl_libc"
         cat /usr/include/linux/version.h
-        for f in "$here"/*; do
-            [ -f "$f" ] && printf '== %s\n' "${f##*/}" && cat "$f"
+        for f in "$here"/build.sh "$here"/*.options; do
+            printf '== %s\n' "${f##*/}" && cat "$f"
         done
     } | sha256sum | cut -c1-16
 )
@@ -400,88 +400,23 @@ build_deps() {
     cd "$top"
     rm -rf "$deps"
     mv "$prefix" "$deps"
-    # Older dependency builds are of no further use.
     for old in "$cache"/deps-*; do
-        if [ "$old" != "$deps" ] && is_deps "$old"; then
+        if is_deps "$old" && [ -n "$(find "$old/complete" -mtime +30 2>/dev/null)" ]; then
             rm -rf "$old"
         fi
     done
 }
 
 if [ -f "$deps/complete" ]; then
+    # The mark of use that keeps it from being removed as unused.
+    touch "$deps/complete"
     deps_note="cached in $deps"
 else
     build_deps
     deps_note="$(sed -n 's/^built in //p' "$deps/complete") to build into $deps"
 fi
 
-# --- build the program -----------------------------------------------------
-
-version=${VERSION:-$(sed -n 's/^VERSION[[:space:]]*:=[[:space:]]*//p' "$top/Makefile")}
-case $version in
-    '' | *[!0-9A-Za-z.+~_-]*) die "bad VERSION '$version'" ;;
-esac
-
-# Compile from the top of the clone, so __FILE__ is "src/NAME.c".
-cd "$top"
-set -- src/*.c
-[ -f "$1" ] || die "no sources in $top/src"
-
-obj=$outdir/obj
-cc_flags="-std=c11 -Os -ffunction-sections -fdata-sections -fstack-protector-strong -Wall -Wextra -Werror -D_DEFAULT_SOURCE -I$deps/include -idirafter $deps/uapi"
-# Compile what changed: objects are kept while the flags (incl. the
-# dependency key) are the same and no source or header is newer.
-if [ "$(cat "$obj/.flags" 2>/dev/null)" != "$cc_flags $version" ]; then
-    rm -f "$obj"/*.o
-    printf '%s\n' "$cc_flags $version" >"$obj/.flags"
-fi
-objs=
-for c in "$@"; do
-    o=$obj/$(basename "$c" .c).o
-    objs="$objs $o"
-    if [ -f "$o" ] && [ -z "$(find src -maxdepth 1 -newer "$o" \
-        \( -name "${c##*/}" -o -name '*.h' \) -print)" ]; then
-        continue
-    fi
-    printf '  CC      %s\n' "$c"
-    # shellcheck disable=SC2086 # flags are words
-    musl-gcc $cc_flags "-DVERSION=\"$version\"" -c -o "$o.tmp" "$c"
-    mv "$o.tmp" "$o"
-done
-
-prog=$outdir/attest_tpm2_primary
-printf '  LD      %s\n' "$prog"
-# shellcheck disable=SC2086 # the object list is words (no blanks in paths)
-musl-gcc -static -Wl,--gc-sections -o "$prog.tmp" $objs -L"$deps/lib" \
-    -Wl,--start-group -ltss2-esys -ltss2-sys -ltss2-mu -ltss2-rc \
-    -ltss2-tctildr -ltss2-tcti-device -ltss2-tcti-swtpm -ltss2-tcti-mssim \
-    -ljson-c -lcrypto -Wl,--end-group
-
-# --- check -----------------------------------------------------------------
-
-if nm "$prog.tmp" | grep -q '[[:space:]]dlopen$'; then
-    rm -f "$prog.tmp"
-    die "the binary links dlopen"
-fi
-strip --strip-all "$prog.tmp"
-file_out=$(file -b "$prog.tmp")
-case $file_out in
-    *"statically linked"*) ;;
-    *) rm -f "$prog.tmp"; die "not statically linked: $file_out" ;;
-esac
-ldd_out=$(ldd "$prog.tmp" 2>&1 || true)
-case $ldd_out in
-    *"not a dynamic executable"* | *"statically linked"*) ;;
-    *) rm -f "$prog.tmp"; die "ldd finds dynamic dependencies: $ldd_out" ;;
-esac
-size=$(wc -c <"$prog.tmp")
-if [ "$size" -gt "$max_size" ]; then
-    rm -f "$prog.tmp"
-    die "binary is $size bytes, over the $max_size byte (2 MiB) budget"
-fi
-mv "$prog.tmp" "$prog"
-
-say "$prog: $size bytes ($((size * 100 / max_size))% of 2 MiB), static, stripped, no dlopen"
 musl_version=$(dpkg-query -W -f '${Version}' musl-dev 2>/dev/null || echo '?')
-say "  attest_tpm2_primary $version, OpenSSL $openssl_version (Debian ${openssl_pkg#*/}), tpm2-tss $tss_version (Debian ${tss_pkg#*/}), json-c $jsonc_version (Debian ${jsonc_pkg#*/}), musl $musl_version, gcc $(musl-gcc -dumpversion)"
-say "  dependencies: $deps_note"
+say "OpenSSL $openssl_version (Debian ${openssl_pkg#*/}), tpm2-tss $tss_version (Debian ${tss_pkg#*/}), json-c $jsonc_version (Debian ${jsonc_pkg#*/}), musl $musl_version, gcc $(musl-gcc -dumpversion)"
+say "dependencies: $deps_note"
+printf '%s\n' "$deps" >&3
