@@ -17,7 +17,6 @@ only: an HMAC session's cpHash would expose the change.
 """
 import argparse
 import os
-import socket
 import struct
 import sys
 import threading
@@ -40,7 +39,7 @@ def sym_keybits_offset(pub, base):
     return r.off
 
 
-class Forger:
+class Forger(ip.Proxy):
     def __init__(self, args):
         self.a = args
         self.lock = threading.Lock()
@@ -90,41 +89,22 @@ class Forger:
         return struct.pack('>HII', ip.ST_SESSIONS, 10 + len(body),
                            struct.unpack_from('>I', head, 6)[0]) + body
 
-    def serve_tpm(self, client):
-        up = None
-        try:
-            up = socket.create_connection(self.a.upstream)
-            while True:
-                cmd = ip.read_frame(client)
-                if cmd is None:
-                    return
-                cc = struct.unpack_from('>I', cmd, 6)[0]
-                self.log('cmd %s' % ip.CC.get(cc, '0x%x' % cc))
-                cmd, bits = self.forge_command(cmd)
-                up.sendall(cmd)
-                rsp = ip.read_frame(up)
-                if rsp is None:
-                    return
-                if bits is not None and struct.unpack_from('>I', rsp, 6)[0] == 0:
-                    rsp = self.forge_response(rsp, bits)
-                    self.log('tamper forge-template keyBits=%d' % bits)
-                client.sendall(rsp)
-        except (OSError, ValueError, struct.error) as e:
-            self.log('error %s' % e)
-        finally:
-            for s in (client, up):
-                if s:
-                    s.close()
-
-    def serve_ctrl(self, client):
-        try:
-            up = socket.create_connection((self.a.upstream[0],
-                                              self.a.upstream[1] + 1))
-        except OSError:
-            client.close()
-            return
-        for src, dst in ((client, up), (up, client)):
-            threading.Thread(target=ip.pipe, args=(src, dst), daemon=True).start()
+    def exchange(self, client, up):
+        while True:
+            cmd = ip.read_frame(client)
+            if cmd is None:
+                return
+            cc = struct.unpack_from('>I', cmd, 6)[0]
+            self.log('cmd %s' % ip.CC.get(cc, '0x%x' % cc))
+            cmd, bits = self.forge_command(cmd)
+            up.sendall(cmd)
+            rsp = ip.read_frame(up)
+            if rsp is None:
+                return
+            if bits is not None and struct.unpack_from('>I', rsp, 6)[0] == 0:
+                rsp = self.forge_response(rsp, bits)
+                self.log('tamper forge-template keyBits=%d' % bits)
+            client.sendall(rsp)
 
 
 def main():
@@ -133,15 +113,8 @@ def main():
     ap.add_argument('--upstream', type=ip.hostport, required=True)
     ap.add_argument('--log', required=True)
     a = ap.parse_args()
-    forger = Forger(a)
-    tpm, ctrl = ip.listen(a.listen), ip.listen(a.listen + 1)
-    threading.Thread(target=ip.accept_loop, args=(ctrl, forger.serve_ctrl),
-                     daemon=True).start()
-    print('ready', flush=True)
-    try:
-        ip.accept_loop(tpm, forger.serve_tpm)
-    except KeyboardInterrupt:
-        pass
+    a.ctrl_upstream = (a.upstream[0], a.upstream[1] + 1)
+    ip.serve(Forger(a), a.listen, a.listen + 1)
 
 
 if __name__ == '__main__':

@@ -247,7 +247,43 @@ def tpm_name(pub):
     return struct.pack('>H', alg) + hashlib.new(HASHES[alg], pub).digest()
 
 
-class Interposer:
+class Proxy:
+    """A TPM proxy's plumbing, for this interposer and forge_ek_template.py:
+    each client of the TPM channel is served by the subclass's exchange(),
+    and the control channel, which carries no TPM frames, is piped."""
+
+    def serve_tpm(self, client):
+        try:
+            up = socket.create_connection(self.a.upstream)
+        except OSError as e:
+            self.log('error %s' % e)
+            client.close()
+            return
+        self.relay(client, up)
+
+    def relay(self, client, up):
+        """Serve one client's commands over the TPM connection up, closing
+        both at the end (qemu_tpm_interposer.py passes QEMU's data channel
+        and its own socket pair to swtpm)."""
+        try:
+            self.exchange(client, up)
+        except (OSError, ValueError, struct.error) as e:
+            self.log('error %s' % e)
+        finally:
+            client.close()
+            up.close()
+
+    def serve_ctrl(self, client):
+        try:
+            up = socket.create_connection(self.a.ctrl_upstream)
+        except OSError:
+            client.close()
+            return
+        for src, dst in ((client, up), (up, client)):
+            threading.Thread(target=pipe, args=(src, dst), daemon=True).start()
+
+
+class Interposer(Proxy):
     def __init__(self, args):
         self.a = args
         self.lock = threading.Lock()
@@ -554,80 +590,52 @@ class Interposer:
             return struct.pack('>HII', 0x8001, 10, self.a.rc), False
         return rsp, False
 
-    # ---- plumbing ----------------------------------------------------
-    def serve_tpm(self, client):
-        try:
-            up = socket.create_connection(self.a.upstream)
-        except OSError as e:
-            self.log('error %s' % e)
-            client.close()
-            return
-        self.relay(client, up)
-
-    def relay(self, client, up):
-        """Serve one client's commands over the TPM connection up, closing
-        both at the end (qemu_tpm_interposer.py passes QEMU's data channel
-        and its own socket pair to swtpm)."""
-        try:
-            while True:
-                cmd = read_frame(client)
-                if cmd is None:
-                    return
-                cc, name, handles, extra = self.describe(cmd)
-                self.log('cmd %s%s' % (name, extra))
-                if self.a.hexdump:
-                    self.log('> ' + cmd.hex())
-                hit = self.targeted(cc)     # counted once per command
-                if self.a.mode == 'stall' and hit:
-                    # Never answer.  Release swtpm (it serves one client at
-                    # a time) and hold the client until it hangs up.
-                    self.log('tamper stall %s' % name)
-                    up.close()
-                    while client.recv(4096):
-                        pass
-                    return
-                up.sendall(cmd)
-                rsp = read_frame(up)
-                if rsp is None:
-                    return
-                self.log('rsp %s rc=0x%x' %
-                         (name, struct.unpack_from('>I', rsp, 6)[0]))
+    # ---- the TPM channel ---------------------------------------------
+    def exchange(self, client, up):
+        """Relay one client's commands and their (tampered) answers."""
+        while True:
+            cmd = read_frame(client)
+            if cmd is None:
+                return
+            cc, name, handles, extra = self.describe(cmd)
+            self.log('cmd %s%s' % (name, extra))
+            if self.a.hexdump:
+                self.log('> ' + cmd.hex())
+            hit = self.targeted(cc)     # counted once per command
+            if self.a.mode == 'stall' and hit:
+                # Never answer.  Release swtpm (it serves one client at
+                # a time) and hold the client until it hangs up.
+                self.log('tamper stall %s' % name)
+                up.close()
+                while client.recv(4096):
+                    pass
+                return
+            up.sendall(cmd)
+            rsp = read_frame(up)
+            if rsp is None:
+                return
+            self.log('rsp %s rc=0x%x' %
+                     (name, struct.unpack_from('>I', rsp, 6)[0]))
+            try:
+                out, close = self.respond(cmd, rsp, cc, name, handles,
+                                          hit)
+            except Exception as e:  # a parse we did not foresee
+                self.log('no-tamper %s: %r' % (name, e))
+                out, close = rsp, False
+            if self.a.hexdump:
+                self.log('< ' + rsp.hex() + ('' if out == rsp else
+                                             '\n<! ' + out.hex()))
+            with self.lock:
+                self.history.append((cc, rsp))
+            if cc == 0x176:
                 try:
-                    out, close = self.respond(cmd, rsp, cc, name, handles,
-                                              hit)
-                except Exception as e:  # a parse we did not foresee
-                    self.log('no-tamper %s: %r' % (name, e))
-                    out, close = rsp, False
-                if self.a.hexdump:
-                    self.log('< ' + rsp.hex() + ('' if out == rsp else
-                                                 '\n<! ' + out.hex()))
-                with self.lock:
-                    self.history.append((cc, rsp))
-                if cc == 0x176:
-                    try:
-                        self.track_session(cmd, rsp)
-                    except Exception as e:  # a layout we did not foresee
-                        # Only later re-MACs need the session: keep relaying.
-                        self.log('no-track-session: %r' % e)
-                client.sendall(out)
-                if close:
-                    return
-        except (OSError, ValueError, struct.error) as e:
-            self.log('error %s' % e)
-        finally:
-            for s in (client, up):
-                if s:
-                    s.close()
-
-    def serve_ctrl(self, client):
-        """The control channel carries no TPM frames: just pipe it."""
-        try:
-            up = socket.create_connection(self.a.ctrl_upstream)
-        except OSError:
-            client.close()
-            return
-        for src, dst in ((client, up), (up, client)):
-            threading.Thread(target=pipe, args=(src, dst), daemon=True).start()
+                    self.track_session(cmd, rsp)
+                except Exception as e:  # a layout we did not foresee
+                    # Only later re-MACs need the session: keep relaying.
+                    self.log('no-track-session: %r' % e)
+            client.sendall(out)
+            if close:
+                return
 
 
 def cmd_sessions(cmd, cc):
@@ -717,6 +725,19 @@ def accept_loop(sock, handler):
         threading.Thread(target=handler, args=(client,), daemon=True).start()
 
 
+def serve(proxy, port, ctrl_port):
+    """Serve the TPM channel on port and the control channel on ctrl_port
+    until interrupted; "ready" on stdout once both listen."""
+    tpm, ctrl = listen(port), listen(ctrl_port)
+    threading.Thread(target=accept_loop, args=(ctrl, proxy.serve_ctrl),
+                     daemon=True).start()
+    print('ready', flush=True)
+    try:
+        accept_loop(tpm, proxy.serve_tpm)
+    except KeyboardInterrupt:
+        pass
+
+
 def hostport(text):
     host, _, port = text.rpartition(':')
     return host or '127.0.0.1', int(port)
@@ -773,15 +794,7 @@ def main():
         a.ctrl_listen = a.listen + 1
     if a.ctrl_upstream is None:
         a.ctrl_upstream = (a.upstream[0], a.upstream[1] + 1)
-    proxy = Interposer(a)
-    tpm, ctrl = listen(a.listen), listen(a.ctrl_listen)
-    threading.Thread(target=accept_loop, args=(ctrl, proxy.serve_ctrl),
-                     daemon=True).start()
-    print('ready', flush=True)
-    try:
-        accept_loop(tpm, proxy.serve_tpm)
-    except KeyboardInterrupt:
-        pass
+    serve(Interposer(a), a.listen, a.ctrl_listen)
 
 
 if __name__ == '__main__':
