@@ -12,12 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/quirky_pki.sh"
 . "$here/lib/install.sh"
 
-WORK=$(mktemp -d)
-cleanup() {
-	swtpm_stop "$WORK/tpm"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+suite_work
 # The tools as installed: attest-tpm2-enroll reads the boot library.
 enroll=$(install_prefix "$WORK/inst") || exit 1
 

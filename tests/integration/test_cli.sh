@@ -5,13 +5,7 @@ set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/suite.sh"
 
-WORK=$(mktemp -d)
-cleanup() {
-	swtpm_stop "$WORK/a"
-	swtpm_stop "$WORK/b"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+suite_work
 
 swtpm_provision "$WORK/a" || { fail provision-a "swtpm_setup failed"; exit 1; }
 swtpm_provision "$WORK/b" || { fail provision-b "swtpm_setup failed"; exit 1; }

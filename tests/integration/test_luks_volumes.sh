@@ -11,9 +11,6 @@ tamper="$PYTHON $here/lib/luks2_tamper.py"
 
 require "luks volumes" cryptsetup "$PYTHON"
 
-suite_cleanup() {
-	swtpm_stop "$WORK/a"
-}
 suite_work
 
 # The certified SRK of a real TPM, and a token pin for it.

@@ -9,12 +9,7 @@ if ! file -L "$BIN" | grep -q 'statically linked'; then
 	echo "NOTE $BIN is not the static build: static checks not run"
 	exit 0
 fi
-WORK=$(mktemp -d)
-cleanup() {
-	swtpm_stop "$WORK/a"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+suite_work
 
 pass "file says statically linked"
 case $(ldd "$BIN" 2>&1) in *"not a dynamic executable"*) pass "ldd rejects it" ;; *) fail "ldd rejects it" "$(ldd "$BIN" 2>&1)" ;; esac

@@ -14,10 +14,6 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 require "token pins" cryptsetup
 
-suite_cleanup() {
-	swtpm_stop "$WORK/a"
-	swtpm_stop "$WORK/b"
-}
 suite_work
 
 # The certified SRK of TPM A (the enrolled one) and of TPM B (a foreign one).

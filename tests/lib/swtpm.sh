@@ -94,9 +94,9 @@ sys.exit(1)
 PY
 }
 
-# suite_work: how a suite starts: WORK, removed on exit together with the
-# swtpm in WORK/tpm (once one is started there), an interposer of proxy.sh's
-# and whatever the suite's own suite_cleanup stops.
+# suite_work: how a suite starts: WORK, removed on exit together with every
+# swtpm started in a folder of WORK (WORK/tpm, WORK/a...), an interposer of
+# proxy.sh's and whatever the suite's own suite_cleanup stops.
 suite_work() {
 	WORK=$(mktemp -d)
 	trap suite_work_cleanup EXIT
@@ -106,7 +106,7 @@ suite_work() {
 suite_work_cleanup() {
 	if command -v suite_cleanup > /dev/null 2>&1; then suite_cleanup; fi
 	if command -v proxy_stop > /dev/null 2>&1; then proxy_stop; fi
-	swtpm_stop "$WORK/tpm"
+	for _d in "$WORK"/*/; do swtpm_stop "$_d"; done
 	rm -rf "$WORK"
 }
 
