@@ -132,6 +132,13 @@ if [ -z "$targets" ]; then
 	exit 1
 fi
 
+# why LOG DEFAULT: the sanitizer's or libFuzzer's line that says why a run
+# failed, else DEFAULT.
+why() {
+	_why=$(grep -m 1 -E '^SUMMARY|ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error' "$1")
+	printf '%s\n' "${_why:-$2}"
+}
+
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 for t in $targets; do
@@ -150,8 +157,7 @@ for t in $targets; do
 		pass "fuzz $t corpus ($n inputs)"
 	else
 		culprit=$(sed -n 's/^Running: //p' "$log" | tail -n 1)
-		why=$(grep -m 1 -E '^SUMMARY|ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error' "$log")
-		fail "fuzz $t corpus: ${why:-exited non-zero} on $culprit (log $log)"
+		fail "fuzz $t corpus: $(why "$log" 'exited non-zero') on $culprit (log $log)"
 		continue
 	fi
 	[ "$seconds" -gt 0 ] || continue
@@ -167,8 +173,7 @@ for t in $targets; do
 		pass "fuzz $t $seconds s, $execs execs"
 	else
 		crash=$(sed -n 's/.*Test unit written to \([^ ]*\).*/\1/p' "$log" | tail -n 1)
-		why=$(grep -m 1 -E '^SUMMARY|ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error' "$log")
-		fail "fuzz $t $seconds s: ${why:-exited $rc}; input ${crash:-not saved} (log $log)"
+		fail "fuzz $t $seconds s: $(why "$log" "exited $rc"); input ${crash:-not saved} (log $log)"
 	fi
 done
 report_end
