@@ -91,23 +91,20 @@ chroot "$root" depmod "$kver" || die "depmod failed"
 printf 'CONFIG_BLK_DEV_INITRD=y\nCONFIG_RD_ZSTD=y\nCONFIG_RD_GZIP=y\n' > "$root/boot/config-$kver"
 in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
 
-# ok NAME CMD...: the command, run in the root, succeeds; its output in $out.
-ok() {
-	_name=$1
-	shift
+# expect 0|1 NAME CMD...: the command, run in the root, succeeds (0) or
+# fails (1); its output in $out, and its exit status returned.
+expect() {
+	_want=$1 _name=$2
+	shift 2
 	out=$(in_root "$@" 2>&1)
 	_rc=$?
-	if [ $_rc -eq 0 ]; then pass "$_name"; else fail "$_name (exit $_rc): $out"; fi
+	if [ $((_rc != 0)) -eq "$_want" ]; then pass "$_name"; else fail "$_name (exit $_rc): $out"; fi
 	return $_rc
 }
+# ok NAME CMD...: the command, run in the root, succeeds.
+ok() { expect 0 "$@"; }
 # refused NAME CMD...: the command, run in the root, fails.
-refused() {
-	_name=$1
-	shift
-	out=$(in_root "$@" 2>&1)
-	_rc=$?
-	if [ $_rc -ne 0 ]; then pass "$_name"; else fail "$_name (exit 0): $out"; fi
-}
+refused() { expect 1 "$@"; }
 # builds FLAVOUR: build an image with mkinitramfs or dracut; sets $out.
 mkimage() {
 	case $1 in
