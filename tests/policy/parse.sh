@@ -51,8 +51,9 @@ chmod 0755 "$stub"
 
 # run SHELL CONFIG CMDLINE SCRIPT: source the library in SHELL with CONFIG
 # (";" separates lines) as the config file and CMDLINE as /proc/cmdline, then
-# run SCRIPT. Console messages go to $work/say, power-off is recorded instead
-# of done. Prints SCRIPT's output, then "END" if the shell got there.
+# run SCRIPT, which may call test_gate. Console messages go to $work/say,
+# power-off is recorded instead of done. Prints SCRIPT's output, then "END"
+# if the shell got there.
 run() {
 	sh_=$1 conf=$2 cmdline=$3 script=$4
 	rm -rf "$work/run" "$work/say" "$work/stub.log"
@@ -77,6 +78,12 @@ run() {
 		ATTEST_TPM2_SYS=$2/sys
 		attest_tpm2_say() { printf "%s\n" "$*" >> "$2/say"; }
 		attest_tpm2_halt() { echo HALT; return 0; }
+		# What the gate file says, empty when there is none.
+		test_gate() {
+			[ -r "$ATTEST_TPM2_RUN/gate" ] || return 0
+			read -r g < "$ATTEST_TPM2_RUN/gate"
+			printf "%s\n" "$g"
+		}
 		eval "$3"
 		echo END
 	' sh "$lib" "$work" "$script" 2> "$work/stderr"
@@ -303,8 +310,7 @@ END" "$got"
 			# shellcheck disable=SC2016 # expanded by the shell under test
 			got=$(STUB_RC=$c STUB_CAP_RC=$d run "$sh_" "$a" "$b" '
 				attest_tpm2_check; rc=$?
-				g=; [ -r "$ATTEST_TPM2_RUN/gate" ] && read -r g < "$ATTEST_TPM2_RUN/gate"
-				echo "$rc $g"')
+				echo "$rc $(test_gate)"')
 			check "$tag check '$a' cmdline '$b' binary $c cap $d" "$e
 END" "$got"
 			;;
@@ -315,8 +321,7 @@ END" "$got"
 				printf "%s\n" "'"$b"'" | tr ";" "\n" > "$ATTEST_TPM2_CONF"
 				echo rd.attest_tpm2=off > "$ATTEST_TPM2_CMDLINE"
 				attest_tpm2_check; r2=$?
-				g=; [ -r "$ATTEST_TPM2_RUN/gate" ] && read -r g < "$ATTEST_TPM2_RUN/gate"
-				echo "$r1 $r2 $g"')
+				echo "$r1 $r2 $(test_gate)"')
 			check "$tag sticky '$a' then '$b' and rd.attest_tpm2=off" "$c
 END" "$got"
 			;;
@@ -338,8 +343,7 @@ END" "$got"
 				mkdir -p \"\$ATTEST_TPM2_RUN\"
 				[ -z '$b' ] || printf '%s\n' '$b' > \"\$ATTEST_TPM2_RUN/gate\"
 				attest_tpm2_gate; rc=\$?
-				g=; [ -r \"\$ATTEST_TPM2_RUN/gate\" ] && read -r g < \"\$ATTEST_TPM2_RUN/gate\"
-				echo \"\$rc \$g\"")
+				echo \"\$rc \$(test_gate)\"")
 			check "$tag gate flag '$b' (cap fails, on_failure passphrase)" "$c
 END" "$got"
 			;;
