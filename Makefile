@@ -41,7 +41,7 @@ TEST_BIN ?= $(STATIC)
 endif
 
 .PHONY: all static static-bin FORCE deps deps-demo deps-lint deps-boot deps-fresh deps-deb check check-boot \
-	check-policy check-fresh check-package demo bench fuzz install uninstall deb clean distclean lint
+	check-policy check-fresh check-package demo bench fuzz gen install uninstall deb clean distclean lint
 
 all: $(PROG)
 
@@ -147,43 +147,56 @@ check-fresh: deps-fresh
 
 # What install copies as the program: the static build when there is one.
 INSTALL_BIN ?= $(if $(wildcard $(STATIC)),$(STATIC),$(PROG))
+
 # Host-side paths follow PREFIX: where the adapters find the library, the
-# program the images copy, the enroll script's program, and the host's
-# systemd-cryptsetup guard. Paths inside an initramfs stay /usr/lib and
-# /usr/bin whatever PREFIX is.
-HOST_PATHS = sed -e 's|^\([[:space:]]*attest_tpm2_lib=\)/usr/lib/attest-tpm2/|\1$(LIBEXECDIR)/|' \
-	-e 's|^\([[:space:]]*ATTEST_TPM2_BINARY=\)/usr/bin/|\1$(BINDIR)/|' \
-	-e 's|^\(bin=.*:-\)attest_tpm2_primary}|\1$(BINDIR)/attest_tpm2_primary}|' \
-	-e 's|^vendor_ca=/usr/share/attest-tpm2/|vendor_ca=$(DATADIR)/|'
-HOST_UNIT_PATHS = sed -e 's|/usr/lib/attest-tpm2/|$(LIBEXECDIR)/|g'
-DRACUT_FILES := $(wildcard dracut/91attest-tpm2/*)
+# program the images copy, the enroll script's program and vendor roots, and
+# the host's systemd-cryptsetup guard. Each file that names one is a
+# template (NAME.in) with @BINDIR@, @LIBEXECDIR@ or @DATADIR@ where the path
+# goes; install copies the filled-in NAME from $(GEN). Paths inside an
+# initramfs are no placeholders: they stay /usr/lib and /usr/bin whatever
+# PREFIX is. One folder per set of paths, so that an install with another
+# PREFIX never takes up a file filled in for the last one.
+TEMPLATES := $(wildcard */*.in */*/*.in)
+GEN_KEY := $(firstword $(shell printf '%s\n' '$(BINDIR)' '$(LIBEXECDIR)' '$(DATADIR)' | cksum))
+GEN ?= $(BUILD)/gen/$(GEN_KEY)
+GENERATED = $(TEMPLATES:%.in=$(GEN)/%)
+
+# A placeholder left over (a misspelt one) fails the build rather than
+# install a path that does not exist.
+$(GEN)/%: %.in
+	@mkdir -p $(@D)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+		-e 's|@DATADIR@|$(DATADIR)|g' $< > $@.tmp
+	@if grep -n '@[A-Z_]*@' $@.tmp; then echo "$<: unknown placeholder" >&2; rm -f $@.tmp; exit 1; fi
+	mv -f $@.tmp $@
+
+# Every template filled in, into $(GEN) (GEN=DIR for a folder of one's own).
+gen: $(GENERATED)
+
+DRACUT_FILES = $(filter-out %.in,$(wildcard dracut/91attest-tpm2/*)) \
+	$(filter $(GEN)/dracut/%,$(GENERATED))
 IT_SCRIPTS := $(wildcard initramfs-tools/scripts/*/attest-tpm2)
 
-install: $(INSTALL_BIN)
+install: $(INSTALL_BIN) $(GENERATED)
 	install -D -m 0755 $(INSTALL_BIN) $(DESTDIR)$(BINDIR)/attest_tpm2_primary
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DRACUTDIR)/91attest-tpm2 \
 		$(DESTDIR)$(ITDIR)/hooks $(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	$(HOST_PATHS) src/attest-tpm2-enroll > $(DESTDIR)$(BINDIR)/attest-tpm2-enroll
-	chmod 0755 $(DESTDIR)$(BINDIR)/attest-tpm2-enroll
-	$(HOST_PATHS) policy/attest-tpm2-lib.sh > $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh
-	chmod 0644 $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh
+	install -m 0755 $(GEN)/src/attest-tpm2-enroll $(DESTDIR)$(BINDIR)/attest-tpm2-enroll
+	install -m 0644 $(GEN)/policy/attest-tpm2-lib.sh $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh
 	install -m 0644 src/attest-tpm2-status.sh $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-status.sh
 	install -d $(DESTDIR)$(DATADIR)/tpm-ca
 	install -m 0644 policy/tpm-ca/*.pem policy/tpm-ca/README.md $(DESTDIR)$(DATADIR)/tpm-ca/
 	for f in $(DRACUT_FILES); do \
 		m=0644; case $$f in *.sh) m=0755 ;; esac; \
-		$(HOST_PATHS) $$f > $(DESTDIR)$(DRACUTDIR)/91attest-tpm2/$${f##*/} && \
-		chmod $$m $(DESTDIR)$(DRACUTDIR)/91attest-tpm2/$${f##*/} || exit 1; \
+		install -m $$m $$f $(DESTDIR)$(DRACUTDIR)/91attest-tpm2/ || exit 1; \
 	done
-	$(HOST_PATHS) initramfs-tools/hooks/attest-tpm2 > $(DESTDIR)$(ITDIR)/hooks/attest-tpm2
-	chmod 0755 $(DESTDIR)$(ITDIR)/hooks/attest-tpm2
+	install -m 0755 $(GEN)/initramfs-tools/hooks/attest-tpm2 $(DESTDIR)$(ITDIR)/hooks/attest-tpm2
 	for f in $(IT_SCRIPTS); do \
 		install -D -m 0755 $$f $(DESTDIR)$(ITDIR)/$${f#initramfs-tools/} || exit 1; \
 	done
-	$(HOST_UNIT_PATHS) policy/systemd-cryptsetup-host.conf \
-		> $(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d/attest-tpm2.conf
-	chmod 0644 $(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d/attest-tpm2.conf
+	install -m 0644 $(GEN)/policy/systemd-cryptsetup-host.conf \
+		$(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d/attest-tpm2.conf
 	install -m 0644 man/attest_tpm2_primary.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/attest-tpm2.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/attest-tpm2-enroll.8 $(DESTDIR)$(MANDIR)/man8/

@@ -8,7 +8,7 @@ if [ ! -r /usr/lib/attest-tpm2/attest-tpm2-lib.sh ]; then
 	echo "attest-tpm2: the library is missing from the initramfs; not unlocking $2" > /dev/console
 	exit 1
 fi
-# shellcheck source=SCRIPTDIR/../../policy/attest-tpm2-lib.sh
+# shellcheck source=SCRIPTDIR/../../policy/attest-tpm2-lib.sh.in
 . /usr/lib/attest-tpm2/attest-tpm2-lib.sh
 attest_tpm2_gate "$2" || exit 1
 exec /usr/lib/attest-tpm2/cryptroot-ask "$@"

@@ -6,7 +6,7 @@
 # finished check leaves in /run; a check that did not finish is a refusal.
 # Sourced by /init: never "exit" here.
 
-# shellcheck source=SCRIPTDIR/../../policy/attest-tpm2-lib.sh
+# shellcheck source=SCRIPTDIR/../../policy/attest-tpm2-lib.sh.in
 . /usr/lib/attest-tpm2/attest-tpm2-lib.sh
 
 # Before udev is triggered most volumes' devices are not there yet: the

@@ -3,7 +3,7 @@
 # before udev is triggered, so before 90crypt can unlock anything.
 # Sourced by /init: never "exit" here.
 
-# shellcheck source=SCRIPTDIR/../../policy/attest-tpm2-lib.sh
+# shellcheck source=SCRIPTDIR/../../policy/attest-tpm2-lib.sh.in
 . /usr/lib/attest-tpm2/attest-tpm2-lib.sh
 
 # attest_tpm2_check returns 1 only under ON_FAILURE=shell (after capping the

@@ -5,7 +5,7 @@
 # whatever the check said: the PCRs are capped first, and a TPM that is
 # there but cannot be capped powers the machine off.
 if [ -r /usr/lib/attest-tpm2/attest-tpm2-lib.sh ]; then
-	# shellcheck source=SCRIPTDIR/../../policy/attest-tpm2-lib.sh
+	# shellcheck source=SCRIPTDIR/../../policy/attest-tpm2-lib.sh.in
 	. /usr/lib/attest-tpm2/attest-tpm2-lib.sh
 	attest_tpm2_shell_cap
 else

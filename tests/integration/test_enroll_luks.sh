@@ -176,7 +176,7 @@ case $json in
 *) fail "token is systemd-tpm2, bound to sha256 PCR 7" "$json" ;;
 esac
 
-# The boot's hand-over check (policy/attest-tpm2-lib.sh) on this real
+# The boot's hand-over check (the library as installed above) on this real
 # systemd 257 token: it pins the SRK that --token-pin names, and not TPM B's.
 "$BIN" -T "$TCTI_A" --certify owner -n "$WORK/a.name" --public "$WORK/a.srk" \
 	--token-pin "$WORK/a.pin" > /dev/null
@@ -190,7 +190,7 @@ boot_consistent() {
 	mkdir -p "$WORK/run"
 	cp "$WORK/$1.srk" "$WORK/run/srk.tpm2b_public"
 	cp "$WORK/$1.pin" "$WORK/run/srk.pin"
-	W=$WORK L=$here/../policy/attest-tpm2-lib.sh B=$BIN sh -c '. "$L"
+	W=$WORK L=$root/usr/lib/attest-tpm2/attest-tpm2-lib.sh B=$BIN sh -c '. "$L"
 		ATTEST_TPM2_RUN=$W/run ATTEST_TPM2_CRYPTTAB=$W/crypttab ATTEST_TPM2_BIN=$B
 		ATTEST_TPM2_SYSTEMD_SRK=$W/no-systemd-srk
 		attest_tpm2_srk_consistent img1' > /dev/null 2>&1

@@ -1,13 +1,17 @@
 # shellcheck shell=sh
 # shellcheck disable=SC2154 # here, WORK and BIN are the test's
-# Run the boot policy library (policy/attest-tpm2-lib.sh) against a test's
-# own state: its paths under $WORK stand for /run, /etc, /sys and /proc, the
-# program is $BIN (reaching a swtpm through TPM2TOOLS_TCTI), and nothing can
-# power this machine off or write to its kernel log: poweroff and halt are
-# stubs, sysrq and kmsg plain files.
+# Run the boot policy library (policy/attest-tpm2-lib.sh.in, filled in as
+# make install fills it in) against a test's own state: its paths under
+# $WORK stand for /run, /etc, /sys and /proc, the program is $BIN (reaching
+# a swtpm through TPM2TOOLS_TCTI), and nothing can power this machine off or
+# write to its kernel log: poweroff and halt are stubs, sysrq and kmsg plain
+# files.
 # Expects $here (the tests folder), $WORK and $BIN. $DEVICES, when set, is
 # what the library takes for the TPM's device nodes (default: a path that
 # does not exist).
+
+# shellcheck source=SCRIPTDIR/gen.sh
+. "$here/lib/gen.sh"
 
 # lib CODE: run CODE in a fresh shell that has sourced the library. Sets
 # OUT (stdout, stderr, then ATTEST-TEST-RC= and ATTEST-TEST-WHY= lines) and
@@ -21,9 +25,12 @@ lib() {
 			chmod +x "$WORK/stub/$_c"
 		done
 	fi
+	if [ ! -r "$WORK/gen/policy/attest-tpm2-lib.sh" ]; then
+		gen_templates "$WORK/gen" || return 1
+	fi
 	rm -f "$WORK/sysrq"
-	OUT=$(REPO=$here/.. W=$WORK B=$BIN timeout 60 sh -c '
-		. "$REPO/policy/attest-tpm2-lib.sh"
+	OUT=$(L=$WORK/gen/policy/attest-tpm2-lib.sh W=$WORK B=$BIN timeout 60 sh -c '
+		. "$L"
 		PATH=$W/stub:$PATH
 		ATTEST_TPM2_SYSRQ=$W/sysrq
 		ATTEST_TPM2_KMSG=$W/kmsg

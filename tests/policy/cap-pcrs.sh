@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build-time choice of the PCRs a refusal caps (attest_tpm2_build_cap_pcrs in
-# policy/attest-tpm2-lib.sh, asking the binary's --volumes): from the LUKS2
+# policy/attest-tpm2-lib.sh.in, asking the binary's --volumes): from the LUKS2
 # tokens of the crypttab volumes (systemd-tpm2 "tpm2-pcrs" and
 # "tpm2_pubkey_pcrs", pcrlock, clevis tpm2 "pcr_ids" down sss trees, unknown
 # kinds), ATTEST_TPM2_CAP_PCRS overriding, PCR 7 by default. Uses LUKS2
@@ -12,7 +12,6 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-lib=$(cd "$here/../.." && pwd)/policy/attest-tpm2-lib.sh
 bin=${1:?usage: $0 BINARY}
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 command -v cryptsetup > /dev/null 2>&1 || {
@@ -22,6 +21,10 @@ command -v cryptsetup > /dev/null 2>&1 || {
 work=$(mktemp -d /tmp/attest-tpm2-cap.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 2' INT TERM
+# shellcheck source=SCRIPTDIR/../lib/gen.sh
+. "$here/../lib/gen.sh"
+gen_templates "$work/gen" || exit 1
+lib=$work/gen/policy/attest-tpm2-lib.sh
 # shellcheck source=SCRIPTDIR/../lib/report.sh
 . "$here/../lib/report.sh"
 

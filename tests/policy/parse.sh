@@ -1,5 +1,5 @@
 #!/bin/sh
-# Table test for the boot policy's parsing (policy/attest-tpm2-lib.sh): every
+# Table test for the boot policy's parsing (policy/attest-tpm2-lib.sh.in): every
 # number and word that comes from the config file or the kernel command line
 # goes through each initramfs shell (dash, klibc sh, busybox ash) and must
 # give the expected setting, with the check function running to its end:
@@ -10,10 +10,13 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-lib=$(cd "$here/../.." && pwd)/policy/attest-tpm2-lib.sh
 work=$(mktemp -d /tmp/attest-tpm2-policy.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 2' INT TERM
+# shellcheck source=SCRIPTDIR/../lib/gen.sh
+. "$here/../lib/gen.sh"
+gen_templates "$work/gen" || exit 1
+lib=$work/gen/policy/attest-tpm2-lib.sh
 # shellcheck source=SCRIPTDIR/../lib/report.sh
 . "$here/../lib/report.sh"
 skipped=0
