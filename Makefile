@@ -182,9 +182,9 @@ install: $(INSTALL_BIN) $(GENERATED)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DRACUTDIR)/91attest-tpm2 \
 		$(DESTDIR)$(ITDIR)/hooks $(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	install -m 0755 $(GEN)/src/attest-tpm2-enroll $(DESTDIR)$(BINDIR)/attest-tpm2-enroll
+	install -m 0755 $(GEN)/enroll/attest-tpm2-enroll $(DESTDIR)$(BINDIR)/attest-tpm2-enroll
 	install -m 0644 $(GEN)/policy/attest-tpm2-lib.sh $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-lib.sh
-	install -m 0644 src/attest-tpm2-status.sh $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-status.sh
+	install -m 0644 enroll/attest-tpm2-status.sh $(DESTDIR)$(LIBEXECDIR)/attest-tpm2-status.sh
 	install -d $(DESTDIR)$(DATADIR)/tpm-ca
 	install -m 0644 policy/tpm-ca/*.pem policy/tpm-ca/README.md $(DESTDIR)$(DATADIR)/tpm-ca/
 	for f in $(DRACUT_FILES); do \
@@ -195,7 +195,7 @@ install: $(INSTALL_BIN) $(GENERATED)
 	for f in $(IT_SCRIPTS); do \
 		install -D -m 0755 $$f $(DESTDIR)$(ITDIR)/$${f#initramfs-tools/} || exit 1; \
 	done
-	install -m 0644 $(GEN)/policy/systemd-cryptsetup-host.conf \
+	install -m 0644 $(GEN)/systemd/systemd-cryptsetup-host.conf \
 		$(DESTDIR)$(UNITDIR)/systemd-cryptsetup@.service.d/attest-tpm2.conf
 	install -m 0644 man/attest_tpm2_primary.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/attest-tpm2.conf.5 $(DESTDIR)$(MANDIR)/man5/
