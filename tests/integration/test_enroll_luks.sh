@@ -308,10 +308,27 @@ case $(in_root cryptsetup luksDump /t/img5) in
 *) fail "its key slot is gone" "no key slot 0 either" ;;
 esac
 
+# 7b. A volume that has a token pinned to another SRK already: the boot
+# would refuse it, so nothing is added to it.
+in_root systemd-cryptenroll --tpm2-device-key=/t/b-srk.tpm2b_public --tpm2-pcrs= \
+	--unlock-key-file=/t/pw /t/img5 > /dev/null 2>&1
+same "img5 has a token pinned to TPM B's SRK" 0 "$(tokens img5)"
+run in_root attest-tpm2-enroll --no-rebuild --config /t/a.conf --keep-name --luks /t/img5 \
+	--luks-key-file /t/pw -- -T "$TCTI_A"
+expect_enroll "a volume with a token pinned to another SRK is refused" 1 "the boot would refuse to unlock it"
+same "nothing was added to it" 0 "$(tokens img5)"
+
 # 8. Input errors, before anything is written.
 run in_root attest-tpm2-enroll --no-rebuild --config /t/a.conf --keep-name --luks /t/img6 \
 	--luks-pcrs 7:sha1=00 -- -T "$TCTI_A"
 expect_enroll "a SHA-1 PCR value is refused" 2 "only the SHA-256 bank"
+# The one PCR-list grammar: a PCR a refusal cannot cap, or one named twice.
+run in_root attest-tpm2-enroll --no-rebuild --config /t/a.conf --keep-name --luks /t/img6 \
+	--luks-pcrs 7+17 -- -T "$TCTI_A"
+expect_enroll "a PCR a refusal cannot cap (17) is refused" 2 "not a list of PCRs a refusal can cap"
+run in_root attest-tpm2-enroll --no-rebuild --config /t/a.conf --keep-name --luks /t/img6 \
+	--luks-pcrs 7+7 -- -T "$TCTI_A"
+expect_enroll "a PCR named twice is refused" 2 "not a list of PCRs a refusal can cap"
 run in_root attest-tpm2-enroll --no-rebuild --config /t/a.conf --keep-name --luks /t/pw -- -T "$TCTI_A"
 expect_enroll "a file that is not LUKS2 is refused" 2 "not a LUKS2 volume"
 same "no token after input errors" none "$(tokens img6)"
