@@ -106,24 +106,24 @@ check-policy: deps-boot
 	sh tests/policy/parse.sh
 	sh tests/policy/cap-pcrs.sh $(PROG)
 
-# Every shell script in the tree, found rather than listed: tracked files
-# named *.sh or starting as a POSIX sh script, and the bash ones apart.
+# Every shell script in the tree, found rather than listed (by its first
+# line, its shellcheck directive or its name; templates included), the bash
+# ones apart, and the files filled in from the templates, as installed.
 # Expanded only when lint runs.
-BASH_SCRIPTS = $(shell git ls-files -z | xargs -0 grep -lE '^\#!/bin/bash')
-SH_SCRIPTS = $(filter-out $(BASH_SCRIPTS),$(sort $(shell git ls-files '*.sh') \
-	$(shell git ls-files -z | xargs -0 grep -lE '^(\#!/bin/sh|\# shellcheck shell=sh)')))
+SH_SCRIPTS = $(shell sh tests/lib/shell-scripts.sh sh)
+BASH_SCRIPTS = $(shell sh tests/lib/shell-scripts.sh bash)
 
 TIDY_CHECKS := -*,bugprone-*,cert-*,clang-analyzer-*,-bugprone-easily-swappable-parameters,-cert-err33-c,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-clang-analyzer-valist.Uninitialized
 
 # Static analysers and clang warnings; suppressions are justified in tests/static-analysis.md.
-lint: deps-lint
+lint: deps-lint gen
 	$(MAKE) CC=clang BUILD=$(BUILD)/clang $(BUILD)/clang/attest_tpm2_primary
 	cppcheck --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 		--std=c11 -q -I src src/
 	clang-tidy --quiet --warnings-as-errors='*' -checks='$(TIDY_CHECKS)' src/*.c -- \
 		-std=c11 $(CPPFLAGS) -Isrc 2>/dev/null
-	shellcheck -s sh -e SC1091 $(SH_SCRIPTS)
-	shellcheck -e SC1091 $(BASH_SCRIPTS)
+	shellcheck -s sh -e SC1091 $(SH_SCRIPTS) $(patsubst %.in,$(GEN)/%,$(filter %.in,$(SH_SCRIPTS)))
+	shellcheck -e SC1091 $(BASH_SCRIPTS) $(patsubst %.in,$(GEN)/%,$(filter %.in,$(BASH_SCRIPTS)))
 
 FUZZ_SECONDS ?= 60
 fuzz: deps
