@@ -9,3 +9,17 @@ gen_templates() {
 		return 1
 	}
 }
+
+# policy_suite_start NAME: how a test of the library starts: $work (removed
+# on exit), the templates filled in under it, $lib the boot policy library
+# as installed, and the report helpers.
+policy_suite_start() {
+	work=$(mktemp -d "/tmp/attest-tpm2-$1.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+	trap 'exit 2' INT TERM
+	gen_templates "$work/gen" || exit 1
+	# shellcheck disable=SC2034 # the suite's
+	lib=$work/gen/policy/attest-tpm2-lib.sh
+	# shellcheck source=SCRIPTDIR/report.sh
+	. "$(cd "$(dirname "$0")/../lib" && pwd)/report.sh"
+}

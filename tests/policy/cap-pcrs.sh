@@ -18,15 +18,9 @@ command -v cryptsetup > /dev/null 2>&1 || {
 	echo "SKIP cap-pcrs: cryptsetup is not installed"
 	exit 77
 }
-work=$(mktemp -d /tmp/attest-tpm2-cap.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-trap 'exit 2' INT TERM
 # shellcheck source=SCRIPTDIR/../lib/gen.sh
 . "$here/../lib/gen.sh"
-gen_templates "$work/gen" || exit 1
-lib=$work/gen/policy/attest-tpm2-lib.sh
-# shellcheck source=SCRIPTDIR/../lib/report.sh
-. "$here/../lib/report.sh"
+policy_suite_start cap
 
 # luks NAME: an empty LUKS2 header in $work/NAME.img
 luks() {

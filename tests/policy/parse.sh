@@ -10,15 +10,9 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d /tmp/attest-tpm2-policy.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-trap 'exit 2' INT TERM
 # shellcheck source=SCRIPTDIR/../lib/gen.sh
 . "$here/../lib/gen.sh"
-gen_templates "$work/gen" || exit 1
-lib=$work/gen/policy/attest-tpm2-lib.sh
-# shellcheck source=SCRIPTDIR/../lib/report.sh
-. "$here/../lib/report.sh"
+policy_suite_start policy
 skipped=0
 
 shells=
