@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# shellcheck disable=SC2154 # here, WORK and BIN are the test's
+# shellcheck disable=SC2154,SC2153 # here, WORK and BIN are the test's
 # Run the boot policy library (policy/attest-tpm2-lib.sh.in, filled in as
 # make install fills it in) against a test's own state: its paths under
 # $WORK stand for /run, /etc, /sys and /proc, the program is $BIN (reaching
