@@ -137,13 +137,15 @@ ln -sf ../attest-test-late.service "$work/incl/etc/systemd/system/initrd.target.
 # initramfs-tools configuration: only the drivers listed, plus the test's
 # hooks and scripts (tests/boot/guest/initramfs-tools/: a local-top script
 # opens the disk with the key file, standing in for cryptsetup-initramfs'
-# cryptroot, which also runs in local-top).
+# cryptroot, which also runs in local-top, and the hook writes the
+# /cryptroot/crypttab that cryptroot would have).
 itconf=$work/itconf
 mkdir -p "$itconf/conf.d"
 cp -r "$here/guest/initramfs-tools/." "$itconf/"
 printf 'MODULES=list\nBUSYBOX=auto\nCOMPRESS=zstd\n' > "$itconf/initramfs.conf"
 printf '%s\n' virtio_pci virtio_blk dm_crypt xts ext4 > "$itconf/modules"
-cp "$work/luks.key" "$here/guest/attest-test-early" "$here/guest/attest-test-late-tpm" "$itconf/"
+cp "$work/luks.key" "$work/incl/etc/crypttab" "$here/guest/attest-test-early" "$here/guest/attest-test-late-tpm" \
+	"$itconf/"
 # shellcheck disable=SC2086 # one path a word
 printf '%s\n' $test_tools > "$itconf/test-tools"
 
