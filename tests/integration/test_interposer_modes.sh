@@ -2,27 +2,20 @@
 # Self-test of tests/lib/interposer.py: before other tests rely on the
 # interposer to attack attest_tpm2_primary, prove with plain tpm2-tools and
 # openssl, against a real swtpm, that every mode really does its tampering.
-# Prints PASS/FAIL lines and "N passed, M failed"; exits 1 on any failure
-# and 77 (skipped) when a needed tool is missing.
+# Prints PASS/FAIL lines; fails (does not skip) when a tool is missing.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/check.sh"
 interposer="$here/../lib/interposer.py"
 PYTHON=${PYTHON:-/usr/bin/python3}
 
-for tool in swtpm tpm2_createprimary tpm2_certify tpm2_flushcontext \
-	tpm2_getcap openssl timeout "$PYTHON"; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "SKIP: $tool not found"
-		exit 77
-	fi
-done
+require "interposer modes" swtpm tpm2_createprimary tpm2_certify tpm2_flushcontext \
+	tpm2_getcap openssl timeout "$PYTHON"
 
 work=$(mktemp -d)
 swtpm_pid=
 proxy_pid=
-passed=0
-failed=0
 
 stop_proxy() {
 	if [ -n "$proxy_pid" ]; then
@@ -46,11 +39,9 @@ trap 'exit 1' INT TERM
 # result STATUS NAME: record a check; STATUS 0 means it held.
 result() {
 	if [ "$1" -eq 0 ]; then
-		echo "PASS $2"
-		passed=$((passed + 1))
+		pass "$2"
 	else
-		echo "FAIL $2"
-		failed=$((failed + 1))
+		fail "$2"
 	fi
 }
 
@@ -299,5 +290,4 @@ certify "$work/h" && verified "$work/h"
 result $? "stall: swtpm still serves clients afterwards"
 
 stop_proxy
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
