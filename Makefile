@@ -99,12 +99,13 @@ check-boot: deps-boot static check-policy
 	ATTEST_TPM2_SUITE=trixie sh tests/boot/unlock.sh $(STATIC)
 
 # The boot policy alone, in seconds, without root or a TPM: every config and
-# command-line value through busybox ash, klibc sh and dash, and the PCRs a
-# refusal caps as read from LUKS2 tokens.
+# command-line value through busybox ash, klibc sh and dash, the PCRs a
+# refusal caps as read from LUKS2 tokens, and the boot harness's judge.
 check-policy: deps-boot
 	$(MAKE) $(PROG)
 	sh tests/policy/parse.sh
 	sh tests/policy/cap-pcrs.sh $(PROG)
+	sh tests/policy/judge.sh
 
 # Every shell script in the tree, found rather than listed (by its first
 # line, its shellcheck directive or its name; templates included), the bash

@@ -91,7 +91,9 @@ case_jobs() {
 			_cj_n=${_cj_d%/}
 			_cj_n=${_cj_n##*/}
 			flavour_vars "$_cj_fl"
-			case_load "$1" "$_cj_n" "$_cj_fl"
+			# A case that cannot be read still makes a job, which fails.
+			part=$2 flavours=$_cj_fl
+			(case_load "$1" "$_cj_n" "$_cj_fl") > /dev/null 2>&1 && case_load "$1" "$_cj_n" "$_cj_fl"
 			[ "$part" = "$2" ] || continue
 			case " $flavours " in *" $_cj_fl "*) printf '%s ' "$_cj_n:$_cj_fl" ;; esac
 		done
@@ -333,8 +335,15 @@ judge() {
 	_l=$work/$_name.log _bus=$work/b-$_name/bus
 	[ -f "$_bus" ] || _bus=/dev/null
 	flavour_vars "$_fl"
+	# A case that cannot be read fails, rather than ending the suite.
+	if ! (case_load "$1" "$_n" "$_fl") > /dev/null 2>&1 || [ ! -r "$here/cases/$1/$_n/expect" ]; then
+		fail "$_name (its case cannot be read: $here/cases/$1/$_n)"
+		return 0
+	fi
 	case_load "$1" "$_n" "$_fl"
 	why='' note=''
+	# Every verdict is about a kernel that ran.
+	grep -q 'Command line:' "$_l" 2> /dev/null || why=" NO-BOOT"
 	_secs=$(cat "$work/$_name.secs" 2> /dev/null || echo '?')
 	# The refusal's time: the kernel's clock at the first refusal message
 	# (the serial log's own timestamps: a power-off can beat any polling).
@@ -373,6 +382,7 @@ judge() {
 		*) grep -Eq "$_e" "$_l" || why="$why no:'$_e'" ;;
 		esac
 	done < "$here/cases/$1/$_n/expect"
+	[ -n "$_verdict" ] || why="$why no-verdict-in-expect"
 	echo "$_name ${_secs} ${_rsecs:--}" >> "$work/matrix"
 	if [ -z "$why" ]; then
 		pass "$_name (${_secs}s${_rsecs:+, refused ${_rsecs}s after the kernel started}${note:+; $note})"
@@ -402,9 +412,11 @@ run_jobs() {
 		_rj_slots=$_rj_keep
 		if [ $# -gt 0 ] && [ "$_rj_busy" -lt "${ATTEST_TPM2_BOOT_JOBS:-2}" ]; then
 			(
-				flavour_vars "${1#*:}"
-				case_load "$_rj_suite" "${1%%:*}" "${1#*:}"
-				boot "${1%%:*}-${1#*:}" > /dev/null 2>&1
+				(
+					flavour_vars "${1#*:}"
+					case_load "$_rj_suite" "${1%%:*}" "${1#*:}"
+					boot "${1%%:*}-${1#*:}"
+				) > /dev/null 2>&1
 				: > "$work/$1.done"
 			) &
 			_rj_slots="$_rj_slots $!=$1"
