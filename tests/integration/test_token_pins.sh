@@ -1,5 +1,5 @@
 #!/bin/sh
-# The boot policy's SRK hand-over checks (policy/attest-tpm2-lib.sh and the
+# The boot policy's SRK hand-over checks (policy/attest-tpm2-lib.sh.in and the
 # binary's --volumes), on real LUKS2 headers made by cryptsetup: after a
 # verified check, a crypttab
 # volume whose systemd-tpm2 token pins another SRK, or a systemd SRK file

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Which volumes the gates may refuse (policy/attest-tpm2-lib.sh), on real
+# Which volumes the gates may refuse (policy/attest-tpm2-lib.sh.in), on real
 # LUKS2 headers made and read by cryptsetup: a volume that the TPM cannot
 # unlock (passphrase or key file, random-keyed swap, FIDO2-only, LUKS1,
 # plain) is never refused; one with a TPM token, a tpm2- option, a foreign
