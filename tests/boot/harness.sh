@@ -101,7 +101,7 @@ case_jobs() {
 }
 
 # boot NAME: one boot as the case's variables say, serial console in
-# $work/NAME.log (bus log in $work/NAME.bus when an interposer is on the
+# $work/NAME.log (bus log in $work/b-NAME/bus when an interposer is on the
 # bus). Stops at a panic, or 2 s after the library's power-off line, or
 # $settle s after a shell, a passphrase prompt or the power-off (nothing
 # left to type), or $timeout s after the start. $send is typed, lines

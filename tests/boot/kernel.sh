@@ -17,7 +17,8 @@
 # modules, as on kernels that build them so: the TPM appears only when an
 # image carries and loads its driver. stock: "apt-get download" of the
 # versioned image package that linux-image-6.12-amd64 depends on, keyed by
-# its name and version.
+# its name and version. The packages both need are the boot group of
+# tests/lib/ensure-packages.sh, which the suites install before they ask.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -118,7 +119,6 @@ stock() {
 	publish
 }
 
-sh "$here/../lib/ensure-packages.sh" boot >&2
 case "${1:-}" in
 hmac) hmac ;;
 stock) stock ;;

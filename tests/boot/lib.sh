@@ -7,7 +7,7 @@
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
-	log "run.sh: $*"
+	log "${0##*/}: $*"
 	exit 2
 }
 
